@@ -1,0 +1,62 @@
+"""Application factory: the table of contents of the web app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from fieldapp import access
+from fieldapp import crypto
+from fieldapp import db
+from fieldapp import errors
+from fieldapp import headers
+from fieldapp import i18n
+from fieldapp import templating
+from fieldapp.auth import cli as auth_cli
+from fieldapp.auth import sessions
+from fieldapp.auth.routes import bp as auth_bp
+from fieldapp.config import DEFAULTS
+from fieldapp.config import check_config
+from fieldapp.courses.routes import bp as courses_bp
+from fieldapp.demo import cli as demo_cli
+from fieldapp.extensions import csrf
+from fieldapp.families.routes import bp as families_bp
+from fieldapp.home.routes import bp as home_bp
+from fieldapp.pwa.routes import bp as pwa_bp
+from fieldapp.submissions import forms_registry
+from fieldapp.submissions.routes import bp as submissions_bp
+from fieldapp.users.routes import bp as users_bp
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of fieldapp."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_prefixed_env("FIELDAPP")
+    else:
+        app.config.update(test_config)
+    check_config(app)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    sessions.init_app(app)  # must run before i18n: the locale follows the user
+    i18n.init_app(app)
+    errors.init_app(app)
+    headers.init_app(app)
+    templating.init_app(app)
+    forms_registry.init_app(app)
+    crypto.init_app(app)
+    auth_cli.init_app(app)
+    demo_cli.init_app(app)
+
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(home_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(families_bp, url_prefix="/families")
+    app.register_blueprint(courses_bp, url_prefix="/courses")
+    app.register_blueprint(users_bp, url_prefix="/users")
+    app.register_blueprint(submissions_bp)
+    access.check_every_view_has_a_rule(app)
+    return app

@@ -1,0 +1,224 @@
+"""The one place that decides who may do what, and which records each user may see.
+
+Every view declares its rule with ``@require(...)``; queries for records go through the
+``*_visible_to`` functions, and single records through the ``get_*_or_404`` helpers, which
+answer 404 (not 403) for a record outside the user's scope so ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from collections.abc import Iterable
+from typing import Any
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import Flask
+from flask import current_app
+from flask import g
+from flask import redirect
+from flask import request
+from flask import url_for
+from werkzeug.wrappers import Response
+
+from fieldapp import db
+from fieldapp.auth.models import Role
+from fieldapp.auth.models import User
+from fieldapp.courses.models import Course
+from fieldapp.courses.models import Enrolment
+from fieldapp.errors import ForbiddenError
+from fieldapp.errors import NotFoundError
+from fieldapp.families.models import Assignment
+from fieldapp.families.models import Family
+from fieldapp.families.models import Member
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Roles that manage the whole programme and see every family and course.
+MANAGERS = frozenset({Role.ADMIN, Role.COORDINATOR})
+#: Roles whose caseload is the families assigned to them.
+CASE_WORKERS = frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST})
+ALL_ROLES = frozenset(Role)
+
+#: Who may read a form's sensitive answers, per form id ("*" for the rest). The NGO
+#: may widen this with the SENSITIVE_READERS setting (a JSON object of lists).
+DEFAULT_SENSITIVE_READERS: dict[str, frozenset[str]] = {
+    "psych_support": frozenset({Role.PSYCHOLOGIST}),
+    "*": frozenset({Role.SOCIAL_WORKER, Role.PSYCHOLOGIST, Role.COORDINATOR}),
+}
+#: Who may read submissions of a form at all (within their record scope).
+FORM_READERS: dict[str, frozenset[str]] = {
+    "family_intake": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER,
+                                Role.PSYCHOLOGIST}),
+    "home_visit": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER,
+                             Role.PSYCHOLOGIST}),
+    "psych_support": frozenset({Role.ADMIN, Role.COORDINATOR, Role.PSYCHOLOGIST}),
+    "class_attendance": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
+}
+
+#: Every view's rule, by endpoint; tests/fieldapp/test_access_matrix.py walks the URL map
+#: and fails on an endpoint that is not listed here.
+RULES: dict[str, frozenset[str] | None] = {}
+
+
+def current_user() -> User | None:
+    """Return the signed-in user of this request, if any."""
+    user: User | None = g.get("user")
+    return user
+
+
+def require(*roles: Role | str, public: bool = False) -> Callable[[F], F]:
+    """Let only signed-in users with one of ``roles`` (all roles if none) into a view.
+
+    ``public=True`` marks a view anyone may open (login page, health check, assets).
+    :raise 401/403: for anonymous users (redirected to login on pages) or other roles.
+    """
+    allowed = frozenset(Role(r) for r in roles) if roles else ALL_ROLES
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not public:
+                user = current_user()
+                if user is None:
+                    if request.path.startswith("/api/"):
+                        from fieldapp.errors import AppError
+
+                        raise AppError(status_code=401, code="login_required")
+                    return redirect(url_for("auth.login", next=request.full_path))
+                if user.role not in allowed:
+                    raise ForbiddenError()
+            return view(*args, **kwargs)
+
+        wrapped.access_rule = None if public else allowed  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def redirect_to_login() -> Response:
+    """Send an anonymous visitor to the login page, coming back here afterwards."""
+    return redirect(url_for("auth.login", next=request.full_path))
+
+
+def is_manager(user: User) -> bool:
+    """Tell whether ``user`` sees every family and course."""
+    return user.role in MANAGERS
+
+
+def _assigned_family_ids(user: User) -> sa.Select[tuple[uuid.UUID]]:
+    return sa.select(Assignment.family_id).where(
+        Assignment.user_id == user.id, Assignment.ended_at.is_(None)
+    )
+
+
+def families_visible_to(user: User) -> sa.Select[tuple[Family]]:
+    """Return a query of the families ``user`` may see."""
+    query = sa.select(Family)
+    if is_manager(user):
+        return query
+    if user.role in CASE_WORKERS:
+        return query.where(Family.id.in_(_assigned_family_ids(user)))
+    return query.where(sa.false())
+
+
+def can_see_family(user: User, family_id: uuid.UUID) -> bool:
+    """Tell whether ``user`` may see the family ``family_id``."""
+    if is_manager(user):
+        return True
+    if user.role not in CASE_WORKERS:
+        return False
+    query = _assigned_family_ids(user).where(Assignment.family_id == family_id)
+    return db.session().scalar(query.limit(1)) is not None
+
+
+def get_family_or_404(user: User, family_id: uuid.UUID | str) -> Family:
+    """Return the family if ``user`` may see it.
+
+    :raise 404: if it does not exist or is outside the user's scope.
+    """
+    fid = parse_uuid_or_404(family_id)
+    family = db.session().get(Family, fid)
+    if family is None or not can_see_family(user, family.id):
+        raise NotFoundError()
+    return family
+
+
+def courses_visible_to(user: User) -> sa.Select[tuple[Course]]:
+    """Return a query of the courses ``user`` may see."""
+    query = sa.select(Course)
+    if is_manager(user):
+        return query
+    if user.role == Role.INSTRUCTOR:
+        return query.where(Course.instructor_id == user.id)
+    return query.where(sa.false())
+
+
+def get_course_or_404(user: User, course_id: int) -> Course:
+    """Return the course if ``user`` may see it.
+
+    :raise 404: if it does not exist or is outside the user's scope.
+    """
+    course = db.session().get(Course, course_id)
+    if course is None or not (is_manager(user) or course.instructor_id == user.id):
+        raise NotFoundError()
+    return course
+
+
+def roster_of(course: Course) -> list[Member]:
+    """Return the students currently enrolled in ``course``, by name."""
+    query = (
+        sa.select(Member)
+        .join(Enrolment, Enrolment.member_id == Member.id)
+        .where(Enrolment.course_id == course.id, Enrolment.ended_on.is_(None))
+        .order_by(Member.full_name)
+    )
+    return list(db.session().scalars(query))
+
+
+def may_fill(user: User, roles: Iterable[str]) -> bool:
+    """Tell whether ``user`` may fill a form open to ``roles``."""
+    return user.role in set(roles)
+
+
+def may_read_form(user: User, form_id: str) -> bool:
+    """Tell whether ``user``'s role may read submissions of ``form_id`` at all."""
+    readers = FORM_READERS.get(form_id, frozenset({Role.ADMIN, Role.COORDINATOR}))
+    return user.role in readers
+
+
+def may_read_sensitive(user: User, form_id: str) -> bool:
+    """Tell whether ``user`` may read the sensitive answers of ``form_id``."""
+    configured: dict[str, list[str]] = current_app.config.get("SENSITIVE_READERS") or {}
+    readers = configured.get(form_id) or configured.get("*")
+    if readers is not None:
+        return user.role in readers
+    default = DEFAULT_SENSITIVE_READERS.get(form_id, DEFAULT_SENSITIVE_READERS["*"])
+    return user.role in default
+
+
+def parse_uuid_or_404(value: uuid.UUID | str) -> uuid.UUID:
+    """Parse ``value`` as a UUID.
+
+    :raise 404: if it is not one.
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise NotFoundError() from None
+
+
+def check_every_view_has_a_rule(app: Flask) -> None:
+    """Refuse to start if a view was registered without ``@require``.
+
+    :raise RuntimeError: naming the endpoint that has no access decision.
+    """
+    for endpoint, view in app.view_functions.items():
+        if endpoint == "static":
+            continue
+        if not hasattr(view, "access_rule"):
+            raise RuntimeError(f"View {endpoint!r} has no @require(...) access rule.")

@@ -1,0 +1,37 @@
+"""Write entries to the access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask import has_request_context
+from flask import request
+
+from fieldapp import db
+from fieldapp.audit.models import AccessLogEntry
+
+
+def client_ip() -> str:
+    """Return the address of the client of this request."""
+    # Behind a proxy, ProxyFix (configured in wsgi deployments) has already
+    # replaced remote_addr with the forwarded address.
+    return (request.remote_addr or "")[:64] if has_request_context() else ""
+
+
+def record(action: str, record_type: str = "", record_id: object = "", *,
+           username: str | None = None, **detail: Any) -> AccessLogEntry:
+    """Add an access-log entry to the session; the view's commit stores it."""
+    user = g.get("user") if has_request_context() else None
+    entry = AccessLogEntry(
+        user_id=user.id if user is not None else None,
+        username=(username if username is not None else (user.username if user else ""))[:64],
+        action=action,
+        record_type=record_type,
+        record_id=str(record_id)[:64],
+        ip=client_ip(),
+        user_agent=(request.user_agent.string[:300] if has_request_context() else ""),
+        detail=detail,
+    )
+    db.session().add(entry)
+    return entry

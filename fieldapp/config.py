@@ -1,0 +1,74 @@
+"""Default settings. Override any key with an environment variable FIELDAPP_<KEY>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+#: The development secret; check_config() refuses to run production with it.
+DEV_SECRET_KEY = "dev"
+
+DEFAULTS: dict[str, Any] = {
+    # Signs sessions and CSRF tokens; production must override it.
+    "SECRET_KEY": DEV_SECRET_KEY,
+    # Empty means: an SQLite file in the instance folder (see db.database_url()).
+    "DATABASE_URL": "",
+    "LANGUAGES": ["sq", "sr_Latn", "sr_Cyrl", "en"],
+    "BABEL_DEFAULT_LOCALE": "sq",
+    "BABEL_DEFAULT_TIMEZONE": "Europe/Belgrade",
+    # Tokens last as long as the session: queued offline writes replay hours later,
+    # and the sync client fetches a fresh token before each batch anyway.
+    "WTF_CSRF_TIME_LIMIT": None,
+    # Accept the CSRF token from a header too, for the JSON API.
+    "WTF_CSRF_HEADERS": ["X-CSRFToken"],
+    # A request body larger than this gets a 413.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Session cookie: Secure/HttpOnly/SameSite; __Host- needs Secure, so the
+    # name follows SESSION_COOKIE_SECURE (see check_config()).
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # Minutes of inactivity and total minutes after which a login ends.
+    "SESSION_IDLE_MINUTES": 60,
+    "SESSION_ABSOLUTE_MINUTES": 12 * 60,
+    # Login throttling: failures per username and per address in the window.
+    "LOGIN_MAX_FAILURES_PER_USER": 6,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "LOGIN_LOCKOUT_MINUTES": 30,
+    "PASSWORD_MIN_LENGTH": 10,
+    # Key(s) for sensitive answers, urlsafe-base64 32-byte Fernet keys, newest
+    # first; kept outside the database. Empty: a key file in the instance folder.
+    "DATA_KEYS": "",
+    # Sync API limits.
+    "SYNC_MAX_ITEMS": 100,
+    # Send HSTS (only meaningful behind https).
+    "HSTS_SECONDS": 31536000,
+    # Web Push: private key file (PEM) or raw base64url key; empty disables sending.
+    "VAPID_PRIVATE_KEY": "",
+    "VAPID_PUBLIC_KEY": "",
+    "VAPID_CLAIM_SUBJECT": "mailto:ops@example.org",
+    # Tests only: let push subscriptions use http://127.0.0.1 endpoints.
+    "PUSH_ALLOW_LOOPBACK": False,
+    # Where the quick-exit button goes: a neutral site.
+    "QUICK_EXIT_URL": "https://www.google.com/search?q=weather",
+}
+
+
+def check_config(app: Flask) -> None:
+    """Fail fast on settings that are unsafe outside development."""
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "fieldapp refuses to start with the development secret key. "
+            "Set FIELDAPP_SECRET_KEY to a long random value, e.g. "
+            '`export FIELDAPP_SECRET_KEY="$(python -c '
+            "'import secrets; print(secrets.token_urlsafe(48))')\"`, "
+            "or run in development with FLASK_DEBUG=1."
+        )
+    if app.config["SESSION_COOKIE_SECURE"]:
+        app.config.setdefault("SESSION_COOKIE_NAME", "__Host-fieldapp")
+        if app.config.get("SESSION_COOKIE_NAME") in (None, "session"):
+            app.config["SESSION_COOKIE_NAME"] = "__Host-fieldapp"
+    elif app.config.get("SESSION_COOKIE_NAME") in (None, "session"):
+        app.config["SESSION_COOKIE_NAME"] = "fieldapp"

@@ -1,0 +1,1 @@
+"""Vocational courses, enrolments and attendance."""

@@ -1,0 +1,184 @@
+"""Database engine, per-request session, the shared declarative base and `flask db`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from alembic import command as alembic_command
+from alembic.config import Config as AlembicConfig
+from flask import Flask
+from flask import current_app
+from flask import g
+from sqlalchemy import event
+from sqlalchemy import orm
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Store datetimes as naive UTC and always return them timezone-aware."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Model(orm.DeclarativeBase):
+    """Base class of every table; deterministic constraint names keep migrations reviewable."""
+
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: sa.Uuid()}
+
+
+@dataclass(frozen=True)
+class _State:
+    engine: sa.Engine
+    sessionmaker: orm.sessionmaker[orm.Session]
+
+
+def database_url(app: Flask) -> str:
+    """Return the configured URL, or an SQLite file in the instance folder."""
+    url: str = app.config["DATABASE_URL"]
+    if url:
+        return url
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    return "sqlite:///" + str(Path(app.instance_path) / "fieldapp.sqlite")
+
+
+def create_engine(url: str) -> sa.Engine:
+    """Create an engine; SQLite gets WAL, durable commits and enforced foreign keys."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers work during a write; synchronous=FULL makes an
+    # acknowledged submission survive a power cut (an ack must mean fsynced).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+    # Let SQLAlchemy, not the driver, open transactions (see _sqlite_begin); this also
+    # makes SAVEPOINTs work, which the test suite relies on.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    # IMMEDIATE takes the write lock at BEGIN: two requests that read and then write
+    # would otherwise deadlock on the lock upgrade and fail at once, ignoring
+    # busy_timeout (the choice Rails made for SQLite too).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine for ``app`` and close sessions when its context ends."""
+    db_engine = create_engine(database_url(app))
+    factory = orm.sessionmaker(db_engine, expire_on_commit=False)
+    app.extensions["fieldapp.db"] = _State(db_engine, factory)
+    app.teardown_appcontext(_close_session)
+    app.cli.add_command(db_group)
+
+
+def _state(app: Flask | None) -> _State:
+    try:
+        state: _State = (app or current_app).extensions["fieldapp.db"]
+    except KeyError:
+        raise RuntimeError("Call fieldapp.db.init_app(app) in create_app().") from None
+    return state
+
+
+def engine(app: Flask | None = None) -> sa.Engine:
+    """Return the engine of ``app`` (default: the current app)."""
+    return _state(app).engine
+
+
+def sessionmaker(app: Flask | None = None) -> orm.sessionmaker[orm.Session]:
+    """Return the session factory of ``app`` (default: the current app)."""
+    return _state(app).sessionmaker
+
+
+def session() -> orm.Session:
+    """Return the session of the current app context, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = sessionmaker()()
+    db_session: orm.Session = g.db_session
+    return db_session
+
+
+def _close_session(exc: BaseException | None) -> None:
+    if (s := g.pop("db_session", None)) is not None:
+        s.close()
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """Return an Alembic configuration for the migrations shipped with fieldapp."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Bring the schema of ``app``'s database to ``revision``."""
+    config = alembic_config(database_url(app))
+    with engine(app).begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_command.upgrade(config, revision)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Manage the database schema."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def upgrade_command(revision: str) -> None:
+    """Create the schema or upgrade it to the newest migration."""
+    upgrade(current_app, revision)
+    click.echo(f"Database at {revision}: {engine().url.render_as_string(hide_password=True)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def downgrade_command(revision: str) -> None:
+    """Downgrade the schema to REVISION."""
+    config = alembic_config(database_url(current_app))
+    with engine().begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_command.downgrade(config, revision)

@@ -1,0 +1,1 @@
+"""Demo data for trying fieldapp: fictional people, never real cases."""

@@ -1,0 +1,1 @@
+"""Families, members and case assignments."""

@@ -1,0 +1,63 @@
+"""WTForms for families, members and assignments (coordinator screens)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms.validators import DataRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+
+PROGRAMME_CHOICES = [
+    ("prevention", _l("Prevention (Vocations for the Future)")),
+    ("rehabilitation_residential", _l("Rehabilitation and reintegration, residential")),
+    ("rehabilitation_daily", _l("Rehabilitation and reintegration, daily")),
+]
+SEX_CHOICES = [("", _l("Not recorded")), ("female", _l("Female")), ("male", _l("Male"))]
+RELATIONSHIP_CHOICES = [
+    ("head", _l("Head of household")),
+    ("spouse", _l("Spouse or partner")),
+    ("child", _l("Child")),
+    ("grandparent", _l("Grandparent")),
+    ("other_relative", _l("Other relative")),
+    ("other", _l("Other")),
+]
+
+
+class FamilyForm(FlaskForm):
+    """A family's details."""
+
+    name = StringField(_l("Family name"), validators=[
+        DataRequired(message=_l("Enter the family name.")), Length(max=200)])
+    municipality = StringField(_l("Municipality"), validators=[Length(max=64)])
+    village = StringField(_l("Village or neighbourhood"), validators=[Length(max=200)])
+    programme = SelectField(_l("Programme"), choices=PROGRAMME_CHOICES)
+    is_active = BooleanField(_l("Active case"), default=True)
+
+
+class MemberForm(FlaskForm):
+    """A family member."""
+
+    full_name = StringField(_l("Full name"), validators=[
+        DataRequired(message=_l("Enter the name.")), Length(max=200)])
+    birth_year = IntegerField(_l("Year of birth"), validators=[
+        Optional(), NumberRange(min=1900, max=date.today().year,
+                                message=_l("Enter a year between %(min)s and %(max)s."))])
+    sex = SelectField(_l("Sex"), choices=SEX_CHOICES, validate_choice=True)
+    relationship = SelectField(_l("Relationship to the head of household"),
+                               choices=RELATIONSHIP_CHOICES)
+    school = StringField(_l("School"), validators=[Length(max=200)])
+    grade = StringField(_l("Grade"), validators=[Length(max=32)])
+
+
+class AssignmentForm(FlaskForm):
+    """Assign a social worker or psychologist to a family."""
+
+    user_id = SelectField(_l("Worker"), coerce=int, validate_choice=True)

@@ -1,0 +1,223 @@
+"""Caseload and family screens: lists for workers, editing for coordinators."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from fieldapp import db
+from fieldapp.access import CASE_WORKERS
+from fieldapp.access import MANAGERS
+from fieldapp.access import families_visible_to
+from fieldapp.access import get_family_or_404
+from fieldapp.access import parse_uuid_or_404
+from fieldapp.access import require
+from fieldapp.audit import log
+from fieldapp.auth.models import User
+from fieldapp.errors import NotFoundError
+from fieldapp.families import services
+from fieldapp.families.forms import AssignmentForm
+from fieldapp.families.forms import FamilyForm
+from fieldapp.families.forms import MemberForm
+from fieldapp.families.models import Assignment
+from fieldapp.families.models import Family
+from fieldapp.families.models import Member
+from fieldapp.search import name_filter
+
+bp = Blueprint("families", __name__, template_folder="templates")
+
+_PAGE_SIZE = 50
+
+
+@bp.get("/")
+@require(*MANAGERS, *CASE_WORKERS)
+def index() -> str:
+    """List the families the user may see, optionally filtered by name."""
+    q = request.args.get("q", "").strip()[:100]
+    query = families_visible_to(g.user).where(Family.is_active.is_(True)) \
+        if not request.args.get("all") else families_visible_to(g.user)
+    if q:
+        query = query.where(name_filter(Family.search_key, q))
+    families = list(db.session().scalars(query.order_by(Family.name).limit(_PAGE_SIZE)))
+    log.record("list", "family", q=q or None, count=len(families))
+    db.session().commit()
+    return render_template("families/index.html", families=families, q=q)
+
+
+@bp.get("/new")
+@require(*MANAGERS)
+def create() -> str:
+    """Show an empty family form."""
+    return render_template("families/edit.html", form=FamilyForm(), family=None)
+
+
+@bp.post("/new")
+@require(*MANAGERS)
+def create_submit() -> tuple[str, int] | Response:
+    """Store a new family."""
+    form = FamilyForm()
+    if not form.validate_on_submit():
+        return render_template("families/edit.html", form=form, family=None), 422
+    family = Family(created_by_id=g.user.id)
+    form.populate_obj(family)
+    services.index_family(family)
+    db.session().add(family)
+    db.session().flush()
+    log.record("create", "family", family.id)
+    db.session().commit()
+    return redirect(url_for("families.detail", family_id=family.id))
+
+
+@bp.get("/<family_id>")
+@require(*MANAGERS, *CASE_WORKERS)
+def detail(family_id: str) -> str:
+    """Show a family, its members, assignments and recent submissions."""
+    family = get_family_or_404(g.user, family_id)
+    from fieldapp.submissions.services import recent_for_family
+
+    submissions = recent_for_family(g.user, family.id)
+    log.record("view", "family", family.id)
+    db.session().commit()
+    assignment_form = None
+    if g.user.role in MANAGERS:
+        assignment_form = AssignmentForm()
+        assignment_form.user_id.choices = _worker_choices()
+    return render_template(
+        "families/detail.html", family=family, submissions=submissions,
+        assignments=services.active_assignees(family.id), assignment_form=assignment_form,
+        member_form=MemberForm() if g.user.role in MANAGERS else None,
+    )
+
+
+@bp.get("/<family_id>/edit")
+@require(*MANAGERS)
+def edit(family_id: str) -> str:
+    """Show the family form filled in."""
+    family = get_family_or_404(g.user, family_id)
+    return render_template("families/edit.html", form=FamilyForm(obj=family), family=family)
+
+
+@bp.post("/<family_id>/edit")
+@require(*MANAGERS)
+def edit_submit(family_id: str) -> tuple[str, int] | Response:
+    """Store changes to a family."""
+    family = get_family_or_404(g.user, family_id)
+    form = FamilyForm()
+    if not form.validate_on_submit():
+        return render_template("families/edit.html", form=form, family=family), 422
+    form.populate_obj(family)
+    services.index_family(family)
+    log.record("update", "family", family.id)
+    db.session().commit()
+    return redirect(url_for("families.detail", family_id=family.id))
+
+
+@bp.post("/<family_id>/members")
+@require(*MANAGERS)
+def member_add_submit(family_id: str) -> tuple[str, int] | Response:
+    """Add a member to a family."""
+    family = get_family_or_404(g.user, family_id)
+    form = MemberForm()
+    if not form.validate_on_submit():
+        return render_template("families/member.html", form=form, family=family,
+                               member=None), 422
+    member = Member(family_id=family.id)
+    form.populate_obj(member)
+    member.school = member.school or ""
+    member.grade = member.grade or ""
+    family.members.append(member)
+    services.index_family(family)
+    db.session().flush()
+    log.record("create", "member", member.id, family=str(family.id))
+    db.session().commit()
+    return redirect(url_for("families.detail", family_id=family.id))
+
+
+def _member_or_404(family: Family, member_id: str) -> Member:
+    mid = parse_uuid_or_404(member_id)
+    member = db.session().get(Member, mid)
+    if member is None or member.family_id != family.id:
+        raise NotFoundError()
+    return member
+
+
+@bp.get("/<family_id>/members/<member_id>/edit")
+@require(*MANAGERS)
+def member_edit(family_id: str, member_id: str) -> str:
+    """Show a member's form filled in."""
+    family = get_family_or_404(g.user, family_id)
+    member = _member_or_404(family, member_id)
+    return render_template("families/member.html", form=MemberForm(obj=member),
+                           family=family, member=member)
+
+
+@bp.post("/<family_id>/members/<member_id>/edit")
+@require(*MANAGERS)
+def member_edit_submit(family_id: str, member_id: str) -> tuple[str, int] | Response:
+    """Store changes to a member."""
+    family = get_family_or_404(g.user, family_id)
+    member = _member_or_404(family, member_id)
+    form = MemberForm()
+    if not form.validate_on_submit():
+        return render_template("families/member.html", form=form, family=family,
+                               member=member), 422
+    form.populate_obj(member)
+    member.school = member.school or ""
+    member.grade = member.grade or ""
+    services.index_family(family)
+    family.updated_at = db.utcnow()
+    log.record("update", "member", member.id, family=str(family.id))
+    db.session().commit()
+    return redirect(url_for("families.detail", family_id=family.id))
+
+
+def _worker_choices() -> list[tuple[int, str]]:
+    workers = db.session().scalars(
+        sa.select(User).where(User.role.in_([str(r) for r in CASE_WORKERS]),
+                              User.is_active.is_(True)).order_by(User.full_name)
+    )
+    return [(worker.id, f"{worker.full_name} ({worker.username})") for worker in workers]
+
+
+@bp.post("/<family_id>/assignments")
+@require(*MANAGERS)
+def assign_submit(family_id: str) -> tuple[str, int] | Response:
+    """Assign a worker to a family."""
+    family = get_family_or_404(g.user, family_id)
+    form = AssignmentForm()
+    form.user_id.choices = _worker_choices()
+    if not form.validate_on_submit():
+        return render_template("errors/error.html", status=422,
+                               message=_("Choose a social worker or psychologist."),
+                               errors=form.errors), 422
+    worker = db.session().get(User, form.user_id.data)
+    assert worker is not None  # noqa: S101 - validate_choice checked it
+    assignment = services.assign(family, worker, g.user)
+    db.session().flush()
+    log.record("assign", "family", family.id, worker=worker.id)
+    from fieldapp.push.services import queue_notification
+
+    queue_notification(worker, "assigned", dedupe=f"assigned:{assignment.id}")
+    db.session().commit()
+    return redirect(url_for("families.detail", family_id=family.id))
+
+
+@bp.post("/<family_id>/assignments/<int:assignment_id>/end")
+@require(*MANAGERS)
+def unassign_submit(family_id: str, assignment_id: int) -> Response:
+    """End an assignment."""
+    family = get_family_or_404(g.user, family_id)
+    assignment = db.session().get(Assignment, assignment_id)
+    if assignment is None or assignment.family_id != family.id:
+        raise NotFoundError()
+    services.end_assignment(assignment)
+    log.record("unassign", "family", family.id, worker=assignment.user_id)
+    db.session().commit()
+    return redirect(url_for("families.detail", family_id=family.id))

@@ -1,0 +1,1 @@
+"""Progressive web app shell: manifest, service worker, offline page."""

@@ -1,0 +1,1 @@
+"""Filling forms and reading submissions."""

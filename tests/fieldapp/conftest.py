@@ -1,0 +1,216 @@
+"""Fixtures for tests that exercise the Flask app: app, client, auth, db and factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command as alembic_command
+from flask import Flask
+from flask.testing import FlaskClient
+
+from fieldapp import create_app
+from fieldapp import db
+from fieldapp.auth.models import User
+from fieldapp.courses.models import Course
+from fieldapp.courses.models import Enrolment
+from fieldapp.families import services as family_services
+from fieldapp.families.models import Family
+from fieldapp.families.models import Member
+
+PASSWORD = "a long test passphrase"
+#: A fixed key so tests never write key files; production reads FIELDAPP_DATA_KEYS.
+TEST_DATA_KEY = "8ZTt6nd7m3tH9c4M6a0kq2WbI6Jx6gkYk0nqzK0Zr8Q="
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Return the test database: FIELDAPP_TEST_DATABASE_URL, else a temporary SQLite file."""
+    url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+def reset_schema(engine: sa.Engine) -> None:
+    """Drop every table (PostgreSQL: the public schema) so migrations start from nothing."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            meta = sa.MetaData()
+            meta.reflect(connection)
+            meta.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+
+
+def migrate(engine: sa.Engine, revision: str = "head") -> None:
+    """Run the Alembic migrations on ``engine``."""
+    config = db.alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        alembic_command.upgrade(config, revision)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """Create the test schema once per session, through the migrations."""
+    test_engine = db.create_engine(database_url)
+    reset_schema(test_engine)
+    migrate(test_engine)
+    yield test_engine
+    test_engine.dispose()
+
+
+def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    """Return the settings of a test app."""
+    config: dict[str, Any] = {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key",
+        "DATABASE_URL": database_url,
+        # The test client speaks http://localhost: a Secure cookie would not come back.
+        "SESSION_COOKIE_SECURE": False,
+        "DATA_KEYS": TEST_DATA_KEY,
+        "PUSH_ALLOW_LOOPBACK": True,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    """Override in a test module to change the app's settings."""
+    return {}
+
+
+@pytest.fixture
+def app(engine: sa.Engine, database_url: str, config_overrides: dict[str, Any],
+        tmp_path: Path) -> Iterator[Flask]:
+    """A fresh app whose database work is rolled back after the test."""
+    test_app = create_app(app_config(database_url, **config_overrides))
+    test_app.instance_path = str(tmp_path / "instance")
+    with engine.connect() as connection:
+        outer = connection.begin()
+        # Code under test may commit: it only releases a SAVEPOINT inside `outer`.
+        db.sessionmaker(test_app).configure(bind=connection,
+                                            join_transaction_mode="create_savepoint")
+        yield test_app
+        outer.rollback()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """A CLI runner of ``app``."""
+    return app.test_cli_runner()
+
+
+_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/auth/login") -> str:
+    """Return a CSRF token valid for ``client``'s session, read from a page."""
+    page = client.get(path).get_data(as_text=True)
+    match = _META_CSRF.search(page)
+    assert match, f"no csrf-token meta tag on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Sign a test client in and out, with CSRF tokens like a browser."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        """Sign in as ``username``."""
+        token = csrf_token(self._client)
+        return self._client.post("/auth/login", data={
+            "username": username, "password": password, "csrf_token": token})
+
+    def logout(self) -> Any:
+        """Sign out."""
+        token = csrf_token(self._client, "/")
+        return self._client.post("/auth/logout", data={"csrf_token": token})
+
+    def csrf(self, path: str = "/") -> str:
+        """Return a CSRF token for the signed-in session."""
+        return csrf_token(self._client, path)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Sign ``client`` in and out."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Return a function that stores a user and returns it."""
+
+    def make(username: str = "ana", role: str = "social_worker", *,
+             password: str = PASSWORD, locale: str = "en", full_name: str | None = None,
+             is_active: bool = True) -> User:
+        with app.app_context():
+            user = User(username=username, role=role, locale=locale, is_active=is_active,
+                        full_name=full_name or username.title())
+            user.set_password(password)
+            db.session().add(user)
+            db.session().commit()
+            return user
+
+    return make
+
+
+@pytest.fixture
+def make_family(app: Flask) -> Callable[..., Family]:
+    """Return a function that stores a family with members and assignments."""
+
+    def make(name: str = "Krasniqi", *, members: tuple[str, ...] = ("Arben", "Fatime"),
+             assigned_to: tuple[User, ...] = (), municipality: str = "prishtine") -> Family:
+        with app.app_context():
+            family = Family(id=uuid.uuid4(), name=name, municipality=municipality)
+            for index, member_name in enumerate(members):
+                family.members.append(Member(id=uuid.uuid4(), full_name=member_name,
+                                             birth_year=2010 + index))
+            family_services.index_family(family)
+            db.session().add(family)
+            db.session().flush()
+            for user in assigned_to:
+                family_services.assign(family, db.session().merge(user), None)
+            db.session().commit()
+            return family
+
+    return make
+
+
+@pytest.fixture
+def make_course(app: Flask) -> Callable[..., Course]:
+    """Return a function that stores a course taught by ``instructor`` with students."""
+
+    def make(instructor: User, *, students: tuple[Member, ...] = (),
+             name: str = "Welding", vocation: str = "welding") -> Course:
+        with app.app_context():
+            course = Course(name=name, vocation=vocation, instructor_id=instructor.id,
+                            weekdays="1,3")
+            db.session().add(course)
+            db.session().flush()
+            for member in students:
+                db.session().add(Enrolment(course_id=course.id, member_id=member.id))
+            db.session().commit()
+            return course
+
+    return make
