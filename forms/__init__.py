@@ -9,8 +9,8 @@ from forms.definition import Choice
 from forms.definition import FormDefinition
 from forms.definition import Question
 from forms.definition import Section
+from forms.field_base import FieldType
 from forms.field_types import FIELD_TYPES
-from forms.field_types import FieldType
 from forms.form_data import from_form_data
 from forms.issues import Issue
 from forms.loader import DefinitionError

@@ -9,10 +9,10 @@ from typing import Any
 
 from forms.conditions import COMBINATORS
 from forms.conditions import COMPARISONS
+from forms.field_base import InvalidAnswer
+from forms.field_base import is_iso_date
 from forms.field_types import COMMON_OPTIONS
 from forms.field_types import FIELD_TYPES
-from forms.field_types import InvalidAnswer
-from forms.field_types import is_iso_date
 from forms.locales import DOCUMENT_LANGUAGES
 from forms.messages import ISSUE_CODES
 

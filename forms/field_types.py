@@ -1,59 +1,30 @@
-"""Field types a form definition may use, and how each parses and checks an answer."""
+"""The field types a form definition may use, and how each reads and checks answers."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import Any
 from typing import ClassVar
 
 from forms.definition import Question
+from forms.field_base import EQUALITY
+from forms.field_base import ORDER
+from forms.field_base import FieldType
+from forms.field_base import InvalidAnswer
+from forms.field_base import RuleEnv
+from forms.field_base import is_iso_date
+from forms.field_base import issue
 from forms.issues import Issue
+
+__all__ = ["COMMON_OPTIONS", "FIELD_TYPES", "FieldType", "InvalidAnswer", "RuleEnv"]
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 _DECIMAL_TEXT = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)$")
-_EQUALITY = frozenset({"equals", "not_equals", "in", "not_in", "answered"})
-_ORDER = frozenset({"gt", "gte", "lt", "lte"})
-
-
-class InvalidAnswer(Exception):
-    """The answer cannot be read as this type; ``code`` is the issue to report."""
-
-    def __init__(self, code: str = "type") -> None:
-        super().__init__(code)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class RuleEnv:
-    """What rules may consult besides the answer: today, the family, other answers."""
-
-    today: date
-    members: frozenset[str] | None
-    #: typed answer of another question (same row first), or None
-    lookup: Callable[[str], Any]
-
-
-def issue(question: Question, code: str, **params: Any) -> Issue:
-    """Return an Issue, with the document's own message for ``code`` if it has one."""
-    return Issue(code, params, question.messages.get(code))
-
-
-def is_iso_date(value: str) -> bool:
-    """Return whether ``value`` is a real calendar date written YYYY-MM-DD."""
-    if not _ISO_DATE.match(value):
-        return False
-    year, month, day = (int(part) for part in value.split("-"))
-    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    return year >= 1 and 1 <= month <= 12 and 1 <= day <= days[month - 1]
 
 
 @lru_cache(maxsize=256)
@@ -67,42 +38,6 @@ def _is_number(value: Any) -> bool:
         and not isinstance(value, bool)
         and math.isfinite(value)
     )
-
-
-class FieldType:
-    """Base class for a question type; subclasses are listed in FIELD_TYPES."""
-
-    #: name used in definition documents, e.g. "integer"
-    name: ClassVar[str]
-    #: options a question of this type may set besides the common ones
-    options: ClassVar[frozenset[str]] = frozenset()
-    #: show_if operators that may test an answer of this type
-    operators: ClassVar[frozenset[str]] = _EQUALITY
-    #: answers are rows of sub-questions (repeat, roster)
-    is_group: ClassVar[bool] = False
-    #: the question offers choices (static or from the app)
-    has_choices: ClassVar[bool] = False
-
-    @classmethod
-    def is_empty(cls, raw: Any) -> bool:
-        """Return whether ``raw`` means "not answered"."""
-        return raw is None or (isinstance(raw, str) and not raw.strip())
-
-    @classmethod
-    def parse(cls, question: Question, raw: Any) -> Any:
-        """Return the typed answer; raise InvalidAnswer if it has the wrong type."""
-        raise NotImplementedError
-
-    @classmethod
-    def check(cls, question: Question, value: Any, env: RuleEnv) -> list[Issue]:
-        """Return the rule violations of a typed answer."""
-        return []
-
-    @classmethod
-    def from_strings(cls, question: Question, values: list[str]) -> Any:
-        """Return the answer posted by an HTML form (raw text if unreadable)."""
-        text = values[0] if values else ""
-        return text if text.strip() else None
 
 
 class TextField(FieldType):
@@ -142,7 +77,7 @@ class IntegerField(FieldType):
 
     name = "integer"
     options = frozenset({"min", "max"})
-    operators = _EQUALITY | _ORDER
+    operators = EQUALITY | ORDER
 
     @classmethod
     def parse(cls, question: Question, raw: Any) -> Any:
@@ -216,7 +151,7 @@ class DateField(FieldType):
 
     name = "date"
     options = frozenset({"min", "max"})
-    operators = _EQUALITY | _ORDER
+    operators = EQUALITY | ORDER
 
     @classmethod
     def parse(cls, question: Question, raw: Any) -> Any:
@@ -257,7 +192,7 @@ class TimeField(FieldType):
     """A time of day, HH:MM on a 24-hour clock."""
 
     name = "time"
-    operators = _EQUALITY | _ORDER
+    operators = EQUALITY | ORDER
 
     @classmethod
     def parse(cls, question: Question, raw: Any) -> Any:

@@ -14,10 +14,10 @@ from forms.conditions import evaluate_condition
 from forms.conditions import referenced_fields
 from forms.definition import FormDefinition
 from forms.definition import Question
+from forms.field_base import InvalidAnswer
+from forms.field_base import RuleEnv
+from forms.field_base import issue
 from forms.field_types import FIELD_TYPES
-from forms.field_types import InvalidAnswer
-from forms.field_types import RuleEnv
-from forms.field_types import issue
 from forms.issues import Issue
 
 _UUID = re.compile(

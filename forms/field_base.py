@@ -1,0 +1,88 @@
+"""What every field type shares: the FieldType contract and the rule environment."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from typing import ClassVar
+
+from forms.definition import Question
+from forms.issues import Issue
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: show_if operators that test equality, for any scalar type
+EQUALITY = frozenset({"equals", "not_equals", "in", "not_in", "answered"})
+#: show_if operators that order numbers, dates and times
+ORDER = frozenset({"gt", "gte", "lt", "lte"})
+
+
+class InvalidAnswer(Exception):
+    """The answer cannot be read as this type; ``code`` is the issue to report."""
+
+    def __init__(self, code: str = "type") -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class RuleEnv:
+    """What rules may consult besides the answer: today, the family, other answers."""
+
+    today: date
+    members: frozenset[str] | None
+    #: typed answer of another question (same row first), or None
+    lookup: Callable[[str], Any]
+
+
+def issue(question: Question, code: str, **params: Any) -> Issue:
+    """Return an Issue, with the document's own message for ``code`` if it has one."""
+    return Issue(code, params, question.messages.get(code))
+
+
+def is_iso_date(value: str) -> bool:
+    """Return whether ``value`` is a real calendar date written YYYY-MM-DD."""
+    if not _ISO_DATE.match(value):
+        return False
+    year, month, day = (int(part) for part in value.split("-"))
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    return year >= 1 and 1 <= month <= 12 and 1 <= day <= days[month - 1]
+
+
+class FieldType:
+    """Base class for a question type; subclasses are listed in FIELD_TYPES."""
+
+    #: name used in definition documents, e.g. "integer"
+    name: ClassVar[str]
+    #: options a question of this type may set besides the common ones
+    options: ClassVar[frozenset[str]] = frozenset()
+    #: show_if operators that may test an answer of this type
+    operators: ClassVar[frozenset[str]] = EQUALITY
+    #: answers are rows of sub-questions (repeat, roster)
+    is_group: ClassVar[bool] = False
+    #: the question offers choices (static or from the app)
+    has_choices: ClassVar[bool] = False
+
+    @classmethod
+    def is_empty(cls, raw: Any) -> bool:
+        """Return whether ``raw`` means "not answered"."""
+        return raw is None or (isinstance(raw, str) and not raw.strip())
+
+    @classmethod
+    def parse(cls, question: Question, raw: Any) -> Any:
+        """Return the typed answer; raise InvalidAnswer if it has the wrong type."""
+        raise NotImplementedError
+
+    @classmethod
+    def check(cls, question: Question, value: Any, env: RuleEnv) -> list[Issue]:
+        """Return the rule violations of a typed answer."""
+        return []
+
+    @classmethod
+    def from_strings(cls, question: Question, values: list[str]) -> Any:
+        """Return the answer posted by an HTML form (raw text if unreadable)."""
+        text = values[0] if values else ""
+        return text if text.strip() else None
