@@ -15,6 +15,7 @@ from fieldapp import i18n
 from fieldapp import templating
 from fieldapp.auth import cli as auth_cli
 from fieldapp.auth import sessions
+from fieldapp.audit.routes import bp as audit_bp
 from fieldapp.auth.routes import bp as auth_bp
 from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
@@ -57,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(families_bp, url_prefix="/families")
     app.register_blueprint(courses_bp, url_prefix="/courses")
     app.register_blueprint(users_bp, url_prefix="/users")
+    app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(submissions_bp)
     access.check_every_view_has_a_rule(app)
     return app

@@ -18,6 +18,7 @@ from cryptography.fernet import Fernet
 from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
 from flask import Flask
+from flask.cli import AppGroup
 from flask import current_app
 
 from fieldapp import db
@@ -67,7 +68,7 @@ def decrypt_json(token: str) -> Any:
     return json.loads(_fernet().decrypt(token.encode()))
 
 
-@click.group("keys")
+@click.group("keys", cls=AppGroup)
 def keys_group() -> None:
     """Manage the keys that encrypt sensitive answers."""
 

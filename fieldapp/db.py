@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask
+from flask.cli import AppGroup
 from flask import current_app
 from flask import g
 from sqlalchemy import event
@@ -161,7 +162,7 @@ def upgrade(app: Flask, revision: str = "head") -> None:
         alembic_command.upgrade(config, revision)
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_group() -> None:
     """Manage the database schema."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from fieldapp import db
 from fieldapp.auth.models import Role
@@ -12,7 +13,7 @@ from fieldapp.errors import ValidationFailed
 from fieldapp.users.services import create_user
 
 
-@click.group("user")
+@click.group("user", cls=AppGroup)
 def user_group() -> None:
     """Manage staff accounts."""
 

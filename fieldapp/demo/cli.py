@@ -12,6 +12,7 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask import current_app
+from flask.cli import with_appcontext
 
 from fieldapp import db
 from fieldapp.auth.models import User
@@ -99,6 +100,7 @@ def load_demo(password: str) -> dict[str, int]:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Load fictional demo data (safe to run again) and print the demo logins."""
     password, generated = _demo_password(current_app)

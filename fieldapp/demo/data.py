@@ -39,7 +39,7 @@ FAMILIES = [
         ("Jelena Jovanović", 1990, "female", "head", "", ""),
         ("Nikola Jovanović", 2014, "male", "child", "OŠ 'Kralj Milutin'", "5"),
     ]),
-    ("Petrović", "mitrovice_veriore", "Suvi Do", "prevention", [], [
+    ("Petrović", "mitrovice_veri", "Suvi Do", "prevention", [], [
         ("Dragana Petrović", 1984, "female", "head", "", ""),
         ("Stefan Petrović", 2011, "male", "child", "OŠ 'Sveti Sava'", "8"),
         ("Milica Petrović", 2012, "female", "child", "OŠ 'Sveti Sava'", "7"),

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -61,6 +62,12 @@ def migrate(engine: sa.Engine, revision: str = "head") -> None:
 
 
 @pytest.fixture(scope="session")
+def schema_tools() -> SimpleNamespace:
+    """Give tests the functions that drop and migrate a schema."""
+    return SimpleNamespace(reset=reset_schema, migrate=migrate)
+
+
+@pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[sa.Engine]:
     """Create the test schema once per session, through the migrations."""
     test_engine = db.create_engine(database_url)
@@ -108,8 +115,10 @@ def app(engine: sa.Engine, database_url: str, config_overrides: dict[str, Any],
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A test client of ``app``."""
-    return app.test_client()
+    """A test client of ``app`` whose browser prefers English (assertions read English)."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return test_client
 
 
 @pytest.fixture
