@@ -1,4 +1,4 @@
-"""Store one submission item, online form or sync batch alike (the sync issue fills this)."""
+"""Store one submission item, online form or sync batch alike, through the engine."""
 
 from __future__ import annotations
 
@@ -6,12 +6,20 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from typing import Any
 from typing import Literal
 
+from fieldapp import db
 from fieldapp.auth.models import User
+from fieldapp.submissions.forms_registry import registry
+from fieldapp.sync_api.messages import issue_dict
+from fieldapp.sync_api.messages import result_message
+from fieldapp.sync_api.store import SqlSubmissionStore
+from sync import engine
+from sync.store import Author
 
-Status = Literal["accepted", "duplicate", "conflict", "rejected"]
+Status = Literal["accepted", "duplicate", "conflict", "rejected", "refused"]
 
 
 @dataclass
@@ -25,9 +33,49 @@ class ItemResult:
     #: rejected: {path: [{"code", "params", "message"}]} in the user's language
     errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     message: str = ""
+    #: machine reason for rejected/refused/conflict ("" when accepted)
+    code: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the RESULT object of the sync API."""
+        return {
+            "uuid": self.uuid,
+            "status": self.status,
+            "receipt": self.receipt,
+            "errors": self.errors,
+            "message": self.message,
+        }
 
 
-def ingest_item(item: Mapping[str, Any], *, user: User, device_id: uuid.UUID | None,
-                locale: str) -> ItemResult:
-    """Validate and store one item in its own transaction; never raise for bad input."""
-    raise NotImplementedError("implemented with the sync engine")
+def ingest_item(
+    item: Mapping[str, Any],
+    *,
+    user: User,
+    device_id: uuid.UUID | None,
+    locale: str,
+    keep_rejected: bool = False,
+    today: date | None = None,
+) -> ItemResult:
+    """Validate and store one item in its own transaction; never raise for bad input.
+
+    ``keep_rejected`` keeps a rejected item for coordinators (sync API); the HTML path
+    shows the errors on the page instead.
+    """
+    store = SqlSubmissionStore(
+        db.session(), user, device_id=device_id, keep_rejections=keep_rejected
+    )
+    raw = dict(item) if isinstance(item, Mapping) else item
+    result = engine.apply_item(
+        store, raw, author=Author(user.id, user.role), registry=registry(), today=today
+    )
+    return ItemResult(
+        status=result.status,
+        uuid=result.uuid,
+        receipt=result.receipt.as_dict() if result.receipt else None,
+        errors={
+            path: [issue_dict(i, locale) for i in found]
+            for path, found in result.errors.items()
+        },
+        message=result_message(result, locale),
+        code=result.code,
+    )

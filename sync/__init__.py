@@ -1,0 +1,1 @@
+"""The sync engine: idempotent batch ingest and pulls, with no web framework."""

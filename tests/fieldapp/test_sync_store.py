@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+
+import sqlalchemy as sa
+
+from fieldapp import db
+from fieldapp.courses.models import Attendance
+from fieldapp.crypto import decrypt_json
+from fieldapp.families.models import Assignment
+from fieldapp.families.models import Family
+from fieldapp.families.models import Member
+from fieldapp.push.models import Notification
+from fieldapp.submissions.ingest import ingest_item
+from fieldapp.submissions.models import RejectedSubmission
+from fieldapp.submissions.models import Submission
+from fieldapp.submissions.models import SubmissionConflict
+from sync import samples
+
+
+def ingest(app, user, item, **kw):
+    with app.test_request_context():
+        user = db.session().merge(user)
+        return ingest_item(item, user=user, device_id=None, locale="en", **kw)
+
+
+def test_intake_creates_family_members_and_assigns_the_social_worker(app, make_user):
+    ana = make_user("ana", "social_worker")
+    family_id = uuid.uuid4()
+    item = samples.family_intake(
+        family_id,
+        name="Gashi",
+        members=("Vjosa", "Ilir"),
+        notes="secret note",
+        address="Rr. 1",
+    )
+    row_id = item["answers"]["members"][0]["id"]
+    result = ingest(app, ana, item)
+    assert result.status == "accepted", result.errors
+    with app.app_context():
+        family = db.session().get(Family, family_id)
+        assert family.name == "Gashi"
+        assert (
+            family.municipality,
+            family.village,
+            family.programme,
+            family.referral_source,
+        ) == ("ferizaj", "Softaj", "prevention", "school")
+        assert sorted(m.full_name for m in family.members) == ["Ilir", "Vjosa"]
+        assert db.session().get(Member, uuid.UUID(row_id)).full_name == "Vjosa"
+        assert "gashi" in family.search_key
+        assignment = db.session().scalar(
+            sa.select(Assignment).where(Assignment.family_id == family_id)
+        )
+        assert assignment.user_id == ana.id
+
+
+def test_sensitive_answers_are_stored_encrypted_only(app, make_user):
+    ana = make_user("ana", "social_worker")
+    item = samples.family_intake(notes="she fears him", phone="044 123 456")
+    ingest(app, ana, item)
+    with app.app_context():
+        sub = db.session().scalar(sa.select(Submission))
+        assert "notes" not in sub.answers
+        assert "phone" not in sub.answers
+        assert "she fears him" not in sub.sensitive_answers
+        assert decrypt_json(sub.sensitive_answers)["notes"] == "she fears him"
+        raw = (
+            db.session()
+            .execute(sa.text("select answers, sensitive_answers from submission"))
+            .one()
+        )
+        assert "she fears him" not in json.dumps([str(v) for v in raw])
+
+
+def test_member_ids_derive_from_the_submission_when_rows_have_none(app, make_user):
+    ana = make_user("ana", "social_worker")
+    item = samples.family_intake()
+    for row in item["answers"]["members"]:
+        del row["id"]
+    ingest(app, ana, item)
+    with app.app_context():
+        ids = set(db.session().scalars(sa.select(Member.id)))
+    expected = {uuid.uuid5(uuid.UUID(item["uuid"]), str(i)) for i in range(2)}
+    assert ids == expected
+
+
+def test_visit_before_intake_links_and_schedules_when_the_family_arrives(
+    app, make_user
+):
+    ana = make_user("ana", "social_worker")
+    family_id = uuid.uuid4()
+    visit = samples.home_visit(family_id, next_visit_date="2025-05-02")
+    assert ingest(app, ana, visit).status == "accepted"
+    assert ingest(app, ana, samples.family_intake(family_id)).status == "accepted"
+    with app.app_context():
+        family = db.session().get(Family, family_id)
+        assert family.next_visit_on == date(2025, 5, 2)
+        linked = db.session().scalars(
+            sa.select(Submission.form_id)
+            .join(Family, Family.id == Submission.family_id)
+            .where(Family.id == family_id)
+        )
+        assert sorted(linked) == ["family_intake", "home_visit"]
+
+
+def test_psych_session_sets_the_next_session(app, make_user, make_family):
+    psy = make_user("pia", "psychologist")
+    family = make_family(assigned_to=(psy,))
+    member = str(family.members[0].id)
+    item = samples.psych_support(
+        family.id, present=[member], next_session_date="2025-03-20"
+    )
+    assert ingest(app, psy, item).status == "accepted"
+    with app.app_context():
+        assert db.session().get(Family, family.id).next_session_on == date(2025, 3, 20)
+
+
+def test_attendance_writes_one_row_per_student(
+    app, make_user, make_family, make_course
+):
+    teacher = make_user("ilir", "instructor")
+    family = make_family(members=("A", "B", "C"))
+    course = make_course(teacher, students=tuple(family.members))
+    students = [str(m.id) for m in family.members]
+    item = samples.class_attendance(course.id, students)
+    item["answers"]["attendance"][students[1]] = {"status": "late", "note": "bus"}
+    result = ingest(app, teacher, item)
+    assert result.status == "accepted", result.errors
+    with app.app_context():
+        rows = db.session().scalars(sa.select(Attendance)).all()
+        assert len(rows) == 3
+        assert {r.session_on for r in rows} == {date(2025, 3, 1)}
+        late = next(r for r in rows if str(r.member_id) == students[1])
+        assert (late.status, late.note) == ("late", "bus")
+
+
+def test_conflict_and_rejection_are_kept_encrypted_and_notify_the_author(
+    app, make_user
+):
+    ana = make_user("ana", "social_worker")
+    item = samples.home_visit(uuid.uuid4(), observations="private words")
+    ingest(app, ana, item, keep_rejected=True)
+    changed = json.loads(json.dumps(item))
+    changed["answers"]["living_conditions"] = 1
+    assert ingest(app, ana, changed, keep_rejected=True).status == "conflict"
+    assert ingest(app, ana, changed, keep_rejected=True).status == "conflict"
+    bad = samples.home_visit(
+        uuid.uuid4(), observations="private words", living_conditions=42
+    )
+    result = ingest(app, ana, bad, keep_rejected=True)
+    assert result.status == "rejected"
+    assert result.errors["living_conditions"][0]["message"]
+    with app.app_context():
+        conflicts = db.session().scalars(sa.select(SubmissionConflict)).all()
+        rejected = db.session().scalars(sa.select(RejectedSubmission)).all()
+        assert len(conflicts) == 1
+        assert len(rejected) == 1
+        assert "private words" not in conflicts[0].payload
+        assert "private words" not in rejected[0].payload
+        assert rejected[0].errors["fields"]["living_conditions"][0]["code"] == "max"
+        kinds = sorted(db.session().scalars(sa.select(Notification.kind)))
+        assert kinds == ["conflict", "rejected"]
+
+
+def test_the_html_path_keeps_no_rejection(app, make_user):
+    ana = make_user("ana", "social_worker")
+    bad = samples.home_visit(uuid.uuid4(), living_conditions=42)
+    assert ingest(app, ana, bad).status == "rejected"
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count(RejectedSubmission.id))) == 0
+
+
+def test_error_messages_follow_the_locale(app, make_user):
+    ana = make_user("ana", "social_worker")
+    bad = samples.home_visit(uuid.uuid4(), living_conditions=42)
+    with app.test_request_context():
+        user = db.session().merge(ana)
+        sq = ingest_item(bad, user=user, device_id=None, locale="sq")
+        en = ingest_item(bad, user=user, device_id=None, locale="en")
+    assert (
+        sq.errors["living_conditions"][0]["message"]
+        != en.errors["living_conditions"][0]["message"]
+    )

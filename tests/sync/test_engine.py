@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC
+from datetime import datetime
+
+from sync import samples
+from sync.engine import apply_item
+from sync.engine import apply_push
+from sync.engine import content_hash
+from sync.protocol import parse_item
+from sync.store import Author
+from sync.store import StoredSubmission
+
+WORKER = Author(7, "social_worker")
+OTHER = Author(8, "social_worker")
+INSTRUCTOR = Author(9, "instructor")
+
+
+def push(store, registry, *items, author=WORKER):
+    return apply_push(store, items, author=author, registry=registry).results
+
+
+def test_replaying_a_batch_any_number_of_times_stores_each_item_once(store, registry):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    first = push(store, registry, *batch)
+    assert [r.status for r in first] == ["accepted"] * 3
+    for _ in range(5):
+        again = push(store, registry, *copy.deepcopy(batch))
+        assert [r.status for r in again] == ["duplicate"] * 3
+        assert [r.receipt for r in again] == [r.receipt for r in first]
+    assert len(store.rows) == 3
+
+
+def test_same_uuid_with_different_content_is_a_conflict_kept_once_per_hash(
+    store, registry
+):
+    item = samples.home_visit(uuid.uuid4())
+    assert push(store, registry, item)[0].status == "accepted"
+    changed = copy.deepcopy(item)
+    changed["answers"]["living_conditions"] = 1
+    for _ in range(3):
+        result = push(store, registry, changed)[0]
+        assert result.status == "conflict"
+        assert result.receipt is None
+    other = copy.deepcopy(item)
+    other["answers"]["living_conditions"] = 2
+    assert push(store, registry, other)[0].status == "conflict"
+    assert len(store.conflicts) == 2
+    assert len(store.rows) == 1
+
+
+def test_metadata_changes_are_not_conflicts(store, registry):
+    item = samples.home_visit(uuid.uuid4())
+    first = push(store, registry, item)[0]
+    resent = dict(
+        item, completed_at="2025-03-02T08:00:00+01:00", respondent_locale="en"
+    )
+    again = push(store, registry, resent)[0]
+    assert again.status == "duplicate"
+    assert again.receipt == first.receipt
+
+
+def test_hash_ignores_key_order_and_unicode_composition():
+    item = samples.home_visit(uuid.uuid4(), follow_up="Vizitë e ardhshme")
+    reordered = dict(reversed(list(item.items())))
+    reordered["answers"] = dict(reversed(list(item["answers"].items())))
+    # "ë" as e + combining diaeresis (NFD), as some keyboards send it
+    reordered["answers"]["follow_up"] = "Vizite\u0308 e ardhshme"
+    one, _, _ = parse_item(item)
+    two, _, _ = parse_item(reordered)
+    assert content_hash(one) == content_hash(two)
+
+
+def test_hash_changes_with_any_answer(registry):
+    item = samples.home_visit(uuid.uuid4())
+    changed = copy.deepcopy(item)
+    changed["answers"]["risk_level"] = "high"
+    one, _, _ = parse_item(item)
+    two, _, _ = parse_item(changed)
+    assert content_hash(one) != content_hash(two)
+
+
+def test_a_bad_item_is_rejected_field_by_field_and_the_others_are_stored(
+    store, registry
+):
+    good = samples.home_visit(uuid.uuid4())
+    bad = samples.home_visit(
+        uuid.uuid4(), living_conditions=99, risk_level="nope", surprise="x"
+    )
+    later = samples.home_visit(uuid.uuid4())
+    results = push(store, registry, good, bad, later)
+    assert [r.status for r in results] == ["accepted", "rejected", "accepted"]
+    errors = results[1].errors
+    assert {i.code for i in errors["living_conditions"]} == {"max"}
+    assert {i.code for i in errors["risk_level"]} == {"choice"}
+    assert {i.code for i in errors["surprise"]} == {"unknown_field"}
+    assert len(store.rows) == 2
+    assert len(store.rejections) == 1
+
+
+def test_rejection_is_kept_once_however_often_it_is_replayed(store, registry):
+    bad = samples.home_visit(uuid.uuid4(), living_conditions=99)
+    for _ in range(3):
+        assert push(store, registry, bad)[0].status == "rejected"
+    assert len(store.rejections) == 1
+
+
+def test_a_visit_to_an_unknown_family_is_accepted(store, registry):
+    unknown = uuid.uuid4()
+    assert push(store, registry, samples.home_visit(unknown))[0].status == "accepted"
+
+
+def test_visit_first_then_intake_in_one_batch_both_accepted(store, registry):
+    family = uuid.uuid4()
+    visit = samples.home_visit(family)
+    intake = samples.family_intake(family)
+    results = push(store, registry, visit, intake)
+    assert [r.status for r in results] == ["accepted", "accepted"]
+    assert store.family_access(WORKER, family) == "visible"
+
+
+def test_a_visit_to_another_workers_family_is_rejected(store, registry):
+    family = uuid.uuid4()
+    store.families[family] = {"workers": {OTHER.id}, "members": []}
+    result = push(store, registry, samples.home_visit(family))[0]
+    assert result.status == "rejected"
+    assert result.code == "not_your_family"
+    assert not store.rows
+
+
+def test_present_members_must_belong_to_a_known_family(store, registry):
+    family = uuid.uuid4()
+    member = str(uuid.uuid4())
+    store.families[family] = {"workers": {WORKER.id}, "members": [member]}
+    ok = push(store, registry, samples.home_visit(family, present=[member]))[0]
+    stranger = push(store, registry, samples.home_visit(family, present=["x"]))[0]
+    assert ok.status == "accepted"
+    assert stranger.status == "rejected"
+    assert "present_members" in stranger.errors
+
+
+def test_a_second_intake_for_a_registered_family_is_rejected(store, registry):
+    family = uuid.uuid4()
+    push(store, registry, samples.family_intake(family))
+    again = push(store, registry, samples.family_intake(family))[0]
+    assert again.status == "rejected"
+    assert again.code == "family_exists"
+
+
+def test_roster_naming_a_student_not_enrolled_is_rejected_for_that_student(
+    store, registry
+):
+    store.courses[1] = {"instructor": INSTRUCTOR.id, "roster": ["s1", "s2"]}
+    item = samples.class_attendance(1, ["s1", "s2", "intruder"])
+    result = push(store, registry, item, author=INSTRUCTOR)[0]
+    assert result.status == "rejected"
+    assert list(result.errors) == ["attendance.intruder"]
+    assert result.errors["attendance.intruder"][0].code == "not_enrolled"
+
+
+def test_attendance_for_someone_elses_course_is_rejected(store, registry):
+    store.courses[1] = {"instructor": 99, "roster": ["s1"]}
+    result = push(
+        store, registry, samples.class_attendance(1, ["s1"]), author=INSTRUCTOR
+    )[0]
+    assert (result.status, result.code) == ("rejected", "not_your_course")
+
+
+def test_a_form_version_that_does_not_exist_is_rejected_with_the_known_ones(
+    store, registry
+):
+    item = dict(samples.home_visit(uuid.uuid4()), form_version=99)
+    result = push(store, registry, item)[0]
+    assert result.status == "rejected"
+    issue = result.errors["form_version"][0]
+    assert issue.code == "unknown_version"
+    assert issue.params["known"] == "1"
+
+
+def test_unknown_form_is_rejected(store, registry):
+    item = dict(samples.home_visit(uuid.uuid4()), form_id="no_such_form")
+    result = push(store, registry, item)[0]
+    assert (result.status, result.code) == ("rejected", "unknown_form")
+
+
+def test_an_item_of_another_author_is_refused_and_not_kept(store, registry):
+    item = dict(samples.home_visit(uuid.uuid4()), author_id=OTHER.id)
+    result = push(store, registry, item)[0]
+    assert (result.status, result.code) == ("refused", "wrong_user")
+    assert not store.rows
+    assert not store.rejections
+
+
+def test_a_uuid_stored_by_someone_else_is_refused(store, registry):
+    item = samples.home_visit(uuid.uuid4())
+    push(store, registry, item, author=OTHER)
+    result = push(store, registry, item)[0]
+    assert (result.status, result.code) == ("refused", "uuid_taken")
+
+
+def test_a_role_that_may_not_fill_the_form_is_refused(store, registry):
+    result = push(store, registry, samples.psych_support(uuid.uuid4()))[0]
+    assert (result.status, result.code) == ("refused", "form_not_allowed")
+
+
+def test_malformed_items_are_refused_not_raised(store, registry):
+    results = push(
+        store,
+        registry,
+        None,
+        [],
+        "x",
+        {"uuid": "not-a-uuid"},
+        dict(samples.home_visit(uuid.uuid4()), form_version="1"),
+        dict(samples.home_visit(uuid.uuid4()), answers=[1]),
+    )
+    assert [r.status for r in results] == ["refused"] * 6
+    assert results[4].errors["form_version"]
+
+
+def test_losing_an_insert_race_answers_duplicate_with_the_winners_receipt(
+    store, registry
+):
+    item = samples.home_visit(uuid.uuid4())
+    parsed, _, _ = parse_item(item)
+    winner = StoredSubmission(
+        41, parsed.uuid, WORKER.id, content_hash(parsed), datetime.now(UTC)
+    )
+    store.race = winner
+    result = apply_item(store, item, author=WORKER, registry=registry)
+    assert result.status == "duplicate"
+    assert result.receipt == winner.receipt()
+
+
+def test_hidden_answers_are_dropped_not_stored(store, registry):
+    item = samples.family_intake(referral_source="school", referral_other="hidden")
+    result = push(store, registry, item)[0]
+    assert result.status == "accepted"
+    assert "referral_other" not in store.answers[uuid.UUID(item["uuid"])]
+
+
+def test_future_dates_are_judged_on_the_day_the_form_was_completed(store, registry):
+    from datetime import date
+
+    item = samples.home_visit(uuid.uuid4(), visit_date="2025-03-05")
+    item["completed_at"] = "2025-03-01T10:00:00+01:00"
+    result = apply_item(
+        store, item, author=WORKER, registry=registry, today=date(2025, 6, 1)
+    )
+    assert result.status == "rejected"
+    assert "visit_date" in result.errors
