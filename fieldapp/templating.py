@@ -24,8 +24,23 @@ def form_title(form_id: str) -> str:
     return definition.text(definition.title, current_language())
 
 
+def municipality_choices(locale: str) -> list[tuple[str, str]]:
+    """Return (code, name) of Kosovo's municipalities, from the intake form, in ``locale``."""
+    try:
+        question = registry().latest("family_intake").question("municipality")
+    except (LookupError, KeyError):
+        return []
+    return [(choice.value, choice.label.get(locale)) for choice in question.choices]
+
+
+def municipality_label(code: str) -> str:
+    """Return a municipality's name in the current language (the code if unknown)."""
+    return dict(municipality_choices(current_language())).get(code, code)
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.globals.update(
-        role_label=role_label, vocation_label=vocation_label, form_title=form_title
+        role_label=role_label, vocation_label=vocation_label, form_title=form_title,
+        municipality_label=municipality_label,
     )

@@ -36,7 +36,8 @@ class FamilyForm(FlaskForm):
 
     name = StringField(_l("Family name"), validators=[
         DataRequired(message=_l("Enter the family name.")), Length(max=200)])
-    municipality = StringField(_l("Municipality"), validators=[Length(max=64)])
+    #: choices are set per request from the intake form's list, in the user's language
+    municipality = SelectField(_l("Municipality"), validate_choice=True)
     village = StringField(_l("Village or neighbourhood"), validators=[Length(max=200)])
     programme = SelectField(_l("Programme"), choices=PROGRAMME_CHOICES)
     is_active = BooleanField(_l("Active case"), default=True)

@@ -25,11 +25,13 @@ from fieldapp.errors import NotFoundError
 from fieldapp.families import services
 from fieldapp.families.forms import AssignmentForm
 from fieldapp.families.forms import FamilyForm
+from fieldapp.i18n import current_language
 from fieldapp.families.forms import MemberForm
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.search import name_filter
+from fieldapp.templating import municipality_choices
 
 bp = Blueprint("families", __name__, template_folder="templates")
 
@@ -51,18 +53,25 @@ def index() -> str:
     return render_template("families/index.html", families=families, q=q)
 
 
+def _family_form(family: Family | None = None) -> FamilyForm:
+    form = FamilyForm(obj=family)
+    form.municipality.choices = [("", _("Choose a municipality")),
+                                 *municipality_choices(current_language())]
+    return form
+
+
 @bp.get("/new")
 @require(*MANAGERS)
 def create() -> str:
     """Show an empty family form."""
-    return render_template("families/edit.html", form=FamilyForm(), family=None)
+    return render_template("families/edit.html", form=_family_form(), family=None)
 
 
 @bp.post("/new")
 @require(*MANAGERS)
 def create_submit() -> tuple[str, int] | Response:
     """Store a new family."""
-    form = FamilyForm()
+    form = _family_form()
     if not form.validate_on_submit():
         return render_template("families/edit.html", form=form, family=None), 422
     family = Family(created_by_id=g.user.id)
@@ -101,7 +110,7 @@ def detail(family_id: str) -> str:
 def edit(family_id: str) -> str:
     """Show the family form filled in."""
     family = get_family_or_404(g.user, family_id)
-    return render_template("families/edit.html", form=FamilyForm(obj=family), family=family)
+    return render_template("families/edit.html", form=_family_form(family), family=family)
 
 
 @bp.post("/<family_id>/edit")
@@ -109,7 +118,7 @@ def edit(family_id: str) -> str:
 def edit_submit(family_id: str) -> tuple[str, int] | Response:
     """Store changes to a family."""
     family = get_family_or_404(g.user, family_id)
-    form = FamilyForm()
+    form = _family_form()
     if not form.validate_on_submit():
         return render_template("families/edit.html", form=form, family=family), 422
     form.populate_obj(family)
