@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask
 from flask import Response
 from flask import current_app
@@ -18,7 +20,12 @@ LANG_COOKIE = "fieldapp_lang"
 HTML_LANG = {"sq": "sq", "sr_Latn": "sr-Latn", "sr_Cyrl": "sr-Cyrl", "en": "en"}
 
 #: Each language's own name, shown in the switcher.
-NATIVE_NAMES = {"sq": "Shqip", "sr_Latn": "Srpski", "sr_Cyrl": "Српски", "en": "English"}
+NATIVE_NAMES = {
+    "sq": "Shqip",
+    "sr_Latn": "Srpski",
+    "sr_Cyrl": "Српски",
+    "en": "English",
+}
 
 
 def languages() -> list[str]:
@@ -38,7 +45,12 @@ def normalize(value: str | None) -> str | None:
     primary = tag.split("_")[0].lower()
     if primary == "sr":
         return "sr_Cyrl" if "cyrl" in tag.lower() else "sr_Latn"
-    if primary in ("bs", "hr", "sh", "cnr"):  # neighbours read Serbian Latin most easily
+    if primary in (
+        "bs",
+        "hr",
+        "sh",
+        "cnr",
+    ):  # neighbours read Serbian Latin most easily
         return "sr_Latn"
     return by_lower.get(primary)
 
@@ -51,7 +63,7 @@ def _from_accept_language() -> str | None:
 
 
 def select_locale() -> str:
-    """Pick the language: ?lang=, then the user's choice, this device's, the browser's, sq."""
+    """Pick the language: ?lang=, the user's, this device's, the browser's, else sq."""
     chosen = normalize(request.args.get("lang"))
     if chosen:
         g.lang_switched = chosen
@@ -60,8 +72,11 @@ def select_locale() -> str:
     if user is not None and user.locale in languages():
         locale: str = user.locale
         return locale
-    return (normalize(request.cookies.get(LANG_COOKIE)) or _from_accept_language()
-            or languages()[0])
+    return (
+        normalize(request.cookies.get(LANG_COOKIE))
+        or _from_accept_language()
+        or languages()[0]
+    )
 
 
 def current_language() -> str:
@@ -71,9 +86,16 @@ def current_language() -> str:
 
 def _remember_switch(response: Response) -> Response:
     lang = g.get("lang_switched")
-    if lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=400 * 24 * 3600, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True)
+    # A page fetched for the offline cache (?shell=1) must not change the user's choice.
+    if lang and request.args.get("shell") != "1":
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=400 * 24 * 3600,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+        )
         user = g.get("user")
         if user is not None and user.locale != lang:
             from fieldapp import db
@@ -83,6 +105,12 @@ def _remember_switch(response: Response) -> Response:
     return response
 
 
+def url_with_lang(lang: str) -> str:
+    """Return the current path and query with ``lang`` set to ``lang``."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', lang)])}"
+
+
 def _template_globals() -> dict[str, object]:
     lang = current_language()
     return {
@@ -90,6 +118,7 @@ def _template_globals() -> dict[str, object]:
         "html_lang": HTML_LANG.get(lang, lang),
         "native_names": NATIVE_NAMES,
         "languages": languages(),
+        "url_with_lang": url_with_lang,
     }
 
 
@@ -98,3 +127,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.after_request(_remember_switch)
     app.context_processor(_template_globals)
+    # Imported here so `python -m fieldapp.translations_cli` runs without a warning.
+    from fieldapp import translations_cli
+
+    translations_cli.init_app(app)
