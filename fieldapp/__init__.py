@@ -21,12 +21,14 @@ from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
 from fieldapp.courses.routes import bp as courses_bp
 from fieldapp.demo import cli as demo_cli
+from fieldapp.devices.routes import bp as devices_bp
 from fieldapp.extensions import csrf
 from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
 from fieldapp.pwa.routes import bp as pwa_bp
 from fieldapp.submissions import forms_registry
 from fieldapp.submissions.routes import bp as submissions_bp
+from fieldapp.sync_api.routes import bp as sync_api_bp
 from fieldapp.users.routes import bp as users_bp
 
 
@@ -60,5 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(users_bp, url_prefix="/users")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(submissions_bp)
+    app.register_blueprint(sync_api_bp, url_prefix="/api/v1")
+    app.register_blueprint(devices_bp, url_prefix="/devices")
     access.check_every_view_has_a_rule(app)
     return app

@@ -1,0 +1,367 @@
+"""The OpenAPI 3.1 document of /api/v1: a contract checked against real responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sync.protocol import PROTOCOL_VERSION
+
+_STR = {"type": "string"}
+_INT = {"type": "integer"}
+_UUID = {"type": "string", "format": "uuid"}
+_TIME = {"type": "string", "format": "date-time"}
+_DAY = {"type": ["string", "null"], "format": "date"}
+_LOCALE = {"type": "string", "enum": ["sq", "sr_Latn", "sr_Cyrl", "en"]}
+
+
+def _obj(
+    required: list[str], props: dict[str, Any], extra: bool = True
+) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": required,
+        "properties": props,
+        "additionalProperties": extra,
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _obj(
+        ["code", "status", "message", "errors"],
+        {
+            "code": _INT,
+            "status": _STR,
+            "message": _STR,
+            "errors": {"type": "object"},
+            "error": _STR,
+            "wipe": {"type": "boolean"},
+        },
+    ),
+    "Issue": _obj(
+        ["code", "params", "message"],
+        {"code": _STR, "params": {"type": "object"}, "message": _STR},
+    ),
+    "Receipt": _obj(
+        ["server_id", "received_at", "content_hash"],
+        {
+            "server_id": _INT,
+            "received_at": _TIME,
+            "content_hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+    ),
+    "Item": _obj(
+        ["uuid", "form_id", "form_version", "answers"],
+        {
+            "uuid": _UUID,
+            "form_id": _STR,
+            "form_version": _INT,
+            "subject_id": {"type": ["string", "null"], "format": "uuid"},
+            "course_id": {"type": ["integer", "null"]},
+            "started_at": {"type": ["string", "null"], "format": "date-time"},
+            "completed_at": {"type": ["string", "null"], "format": "date-time"},
+            "respondent_locale": _LOCALE,
+            "author_id": {"type": ["integer", "null"]},
+            "answers": {"type": "object"},
+        },
+    ),
+    "Push": _obj(
+        ["protocol", "device", "items"],
+        {
+            "protocol": {"const": PROTOCOL_VERSION},
+            "device": _obj(
+                ["id"],
+                {
+                    "id": _UUID,
+                    "pending_count": {"type": "integer", "minimum": 0},
+                    "oldest_pending_at": {
+                        "type": ["string", "null"],
+                        "format": "date-time",
+                    },
+                    "app_version": _STR,
+                },
+            ),
+            "items": {"type": "array", "items": _ref("Item"), "maxItems": 100},
+        },
+    ),
+    "Result": _obj(
+        ["uuid", "status", "receipt", "errors", "message"],
+        {
+            "uuid": _STR,
+            "status": {
+                "enum": ["accepted", "duplicate", "conflict", "rejected", "refused"]
+            },
+            "receipt": {"oneOf": [_ref("Receipt"), {"type": "null"}]},
+            "errors": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": _ref("Issue")},
+            },
+            "message": _STR,
+        },
+        extra=False,
+    ),
+    "PushResponse": _obj(
+        ["protocol", "server_time", "results"],
+        {
+            "protocol": {"const": PROTOCOL_VERSION},
+            "server_time": _TIME,
+            "results": {"type": "array", "items": _ref("Result")},
+        },
+        extra=False,
+    ),
+    "Member": _obj(
+        ["id", "full_name", "birth_year", "sex", "relationship"],
+        {
+            "id": _UUID,
+            "full_name": _STR,
+            "birth_year": {"type": ["integer", "null"]},
+            "sex": _STR,
+            "relationship": _STR,
+        },
+    ),
+    "Family": _obj(
+        [
+            "id",
+            "name",
+            "municipality",
+            "village",
+            "programme",
+            "next_visit_on",
+            "next_session_on",
+            "members",
+        ],
+        {
+            "id": _UUID,
+            "name": _STR,
+            "municipality": _STR,
+            "village": _STR,
+            "programme": _STR,
+            "next_visit_on": _DAY,
+            "next_session_on": _DAY,
+            "members": {"type": "array", "items": _ref("Member")},
+        },
+    ),
+    "Course": _obj(
+        ["id", "name", "vocation", "weekdays", "start_time", "location", "roster"],
+        {
+            "id": _INT,
+            "name": _STR,
+            "vocation": _STR,
+            "weekdays": {"type": "array", "items": {"type": "integer"}},
+            "start_time": {"type": ["string", "null"]},
+            "location": _STR,
+            "roster": {
+                "type": "array",
+                "items": _obj(["id", "full_name"], {"id": _UUID, "full_name": _STR}),
+            },
+        },
+    ),
+    "PullResponse": _obj(
+        [
+            "protocol",
+            "cursor",
+            "full",
+            "server_time",
+            "user",
+            "forms",
+            "families",
+            "family_ids",
+            "courses",
+            "course_ids",
+        ],
+        {
+            "protocol": {"const": PROTOCOL_VERSION},
+            "cursor": _STR,
+            "full": {"type": "boolean"},
+            "server_time": _TIME,
+            "user": _obj(
+                ["id", "username", "role", "locale"],
+                {"id": _INT, "username": _STR, "role": _STR, "locale": _STR},
+            ),
+            "forms": {
+                "type": "array",
+                "items": {"type": "object", "required": ["id", "version", "sections"]},
+            },
+            "families": {"type": "array", "items": _ref("Family")},
+            "family_ids": {"type": "array", "items": _UUID},
+            "courses": {"type": "array", "items": _ref("Course")},
+            "course_ids": {"type": "array", "items": _INT},
+        },
+        extra=False,
+    ),
+    "PushSubscription": _obj(
+        ["endpoint", "keys"],
+        {
+            "endpoint": {"type": "string", "format": "uri"},
+            "expirationTime": {"type": ["number", "null"]},
+            "keys": _obj(["p256dh", "auth"], {"p256dh": _STR, "auth": _STR}),
+        },
+    ),
+}
+
+_CSRF = [{"name": "X-CSRFToken", "in": "header", "required": True, "schema": _STR}]
+_DEVICE = [{"name": "X-Device-Id", "in": "header", "required": False, "schema": _UUID}]
+_AUTH_ERRORS = {
+    "401": _error("Not signed in: login_required or session_expired."),
+    "403": _error("device_revoked, with wipe: true."),
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI 3.1 document."""
+    post_errors = {
+        "400": _error("Malformed JSON, wrong envelope shape, or CSRF token missing."),
+        **_AUTH_ERRORS,
+        "409": _error("The device id belongs to another user."),
+        "413": _error("The body is too large."),
+        "415": _error("The body is not JSON."),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "fieldapp sync API", "version": str(PROTOCOL_VERSION)},
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "fieldapp"}
+            },
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/api/v1/csrf": {
+                "get": {
+                    "operationId": "csrfToken",
+                    "parameters": _DEVICE,
+                    "responses": {
+                        "200": _json(
+                            _obj(["csrf_token"], {"csrf_token": _STR}),
+                            "A token for this session.",
+                        ),
+                        **_AUTH_ERRORS,
+                    },
+                }
+            },
+            "/api/v1/devices": {
+                "post": {
+                    "operationId": "registerDevice",
+                    "parameters": _CSRF + _DEVICE,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": _obj(
+                                    ["device_id"],
+                                    {"device_id": _UUID, "app_version": _STR},
+                                )
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            _obj(
+                                ["device_id", "registered_at"],
+                                {"device_id": _UUID, "registered_at": _TIME},
+                            ),
+                            "Registered.",
+                        ),
+                        **post_errors,
+                    },
+                }
+            },
+            "/api/v1/sync/push": {
+                "post": {
+                    "operationId": "push",
+                    "parameters": _CSRF + _DEVICE,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("Push")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("PushResponse"), "One result per item."),
+                        **post_errors,
+                        "422": _error("Too many items in one batch."),
+                    },
+                }
+            },
+            "/api/v1/sync/pull": {
+                "get": {
+                    "operationId": "pull",
+                    "parameters": [
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "required": False,
+                            "schema": _STR,
+                        },
+                        *_DEVICE,
+                    ],
+                    "responses": {
+                        "200": _json(
+                            _ref("PullResponse"),
+                            "What the device needs since the cursor.",
+                        ),
+                        **_AUTH_ERRORS,
+                    },
+                }
+            },
+            "/api/v1/push/subscriptions": {
+                "post": {
+                    "operationId": "subscribePush",
+                    "parameters": _CSRF + _DEVICE,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {"schema": _ref("PushSubscription")}
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "Subscribed."},
+                        "200": {"description": "Already subscribed."},
+                        **post_errors,
+                    },
+                },
+                "delete": {
+                    "operationId": "unsubscribePush",
+                    "parameters": _CSRF + _DEVICE,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": _obj(["endpoint"], {"endpoint": _STR})
+                            }
+                        },
+                    },
+                    "responses": {
+                        "204": {"description": "Unsubscribed."},
+                        **_AUTH_ERRORS,
+                    },
+                },
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "This document.",
+                            "content": {"application/json": {}},
+                        }
+                    },
+                }
+            },
+        },
+    }
