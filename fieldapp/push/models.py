@@ -31,13 +31,14 @@ class PushSubscription(Model):
 
 
 class Notification(Model):
-    """A notification for one user, queued so a web request never waits on a push service."""
+    """A notification for one user, queued: no web request waits on a push service."""
 
     __tablename__ = "notification"
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("user.id"), index=True)
-    #: assigned | visit_due | session_due | class_soon | absences | stale_outbox | rejected | conflict | test
+    #: assigned | visit_due | session_due | class_soon | absences | stale_outbox
+    #: | rejected | conflict | test
     kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     #: the same reminder is queued once: e.g. "visit_due:2026-11-22"
     dedupe_key: orm.Mapped[str] = orm.mapped_column(sa.String(200), unique=True)

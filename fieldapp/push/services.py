@@ -22,17 +22,23 @@ LINKS = {
 }
 
 
-def queue_notification(user: User, kind: str, *, count: int = 1, dedupe: str) -> Notification | None:
+def queue_notification(
+    user: User, kind: str, *, count: int = 1, dedupe: str
+) -> Notification | None:
     """Queue a notification of ``kind`` for ``user`` unless one with ``dedupe`` exists.
 
     The payload is a type, a count and a link: nothing that names a person or a case.
     """
     key = f"{user.id}:{dedupe}"[:200]
-    exists = db.session().scalar(sa.select(Notification.id).where(Notification.dedupe_key == key))
+    exists = db.session().scalar(
+        sa.select(Notification.id).where(Notification.dedupe_key == key)
+    )
     if exists is not None:
         return None
     notification = Notification(
-        user_id=user.id, kind=kind, dedupe_key=key,
+        user_id=user.id,
+        kind=kind,
+        dedupe_key=key,
         payload={"type": kind, "count": count, "url": LINKS.get(kind, "/")},
     )
     db.session().add(notification)
