@@ -112,7 +112,7 @@ def config_overrides(test_catalogs: Path) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_translation_cache(app: Flask) -> Iterator[None]:
-    # flask-babel caches catalogs per locale process-wide: do not leak ours, nor inherit.
+    # flask-babel caches catalogs per locale for the process: neither leak nor inherit.
     with app.app_context():
         babel.domain_instance.cache.clear()
     yield
@@ -232,7 +232,8 @@ def open_payload(
     assert_no_personal_data(plain)
     payload: dict[str, Any] = json.loads(plain)
     assert set(payload) == PAYLOAD_KEYS
-    assert payload["url"].startswith("/") and not payload["url"].startswith("//")
+    assert payload["url"].startswith("/")
+    assert not payload["url"].startswith("//")
     return payload
 
 
@@ -383,7 +384,8 @@ def test_reminders_are_worded_in_each_recipients_language(
     assert sr["body"] == SR_CYRL_BODY
     assert sq["title"] == "2 vizita në shtëpi janë në radhë"
     assert sq["body"] == SQ_BODY
-    assert sr["type"] == sq["type"] == "visit_due" and sr["count"] == sq["count"] == 2
+    assert sr["type"] == sq["type"] == "visit_due"
+    assert sr["count"] == sq["count"] == 2
     assert by_path["/push/milica"].headers["ttl"] == str(24 * 3600)
     assert by_path["/push/milica"].headers["urgency"] == "normal"
 
@@ -421,11 +423,14 @@ def test_server_error_keeps_subscription_and_retries_later(
     [kept] = subscriptions(app, worker)
     assert kept.failure_count == 1
     queued = notification(app, notification_id)
-    assert queued.sent_at is None and queued.attempts == 1
+    assert queued.sent_at is None
+    assert queued.attempts == 1
     assert "500" in queued.last_error
-    assert queued.next_attempt_at is not None and queued.next_attempt_at > utcnow()
+    assert queued.next_attempt_at is not None
+    assert queued.next_attempt_at > utcnow()
     # Not due yet: a second run right away sends nothing.
-    assert deliver(app).failed == 0 and len(push_service.requests) == 1
+    assert deliver(app).failed == 0
+    assert len(push_service.requests) == 1
 
     push_service.status.pop("/push/flaky")
     with app.app_context():
@@ -484,7 +489,8 @@ def test_stale_reminder_is_dropped_not_sent(
 
     stats = deliver(app)
 
-    assert stats.dropped == 1 and push_service.requests == []
+    assert stats.dropped == 1
+    assert push_service.requests == []
     assert notification(app, notification_id).last_error == "expired"
 
 
@@ -555,9 +561,11 @@ def test_vapid_keys_command_writes_a_private_file_the_app_then_uses(
     assert path.stat().st_mode & 0o777 == 0o600
     with app.app_context():
         loaded = keys.load()
-    assert loaded is not None and loaded.public_key in result.output
+    assert loaded is not None
+    assert loaded.public_key in result.output
     again = runner.invoke(args=["push", "vapid-keys"])
-    assert again.exit_code != 0 and "--force" in again.output
+    assert again.exit_code != 0
+    assert "--force" in again.output
     assert runner.invoke(args=["push", "vapid-keys", "--force"]).exit_code == 0
 
 
@@ -569,9 +577,8 @@ def test_vapid_keys_command_can_print_environment_lines(
     app.config["VAPID_PRIVATE_KEY"] = lines["FIELDAPP_VAPID_PRIVATE_KEY"]
     with app.app_context():
         loaded = keys.load()
-    assert (
-        loaded is not None and loaded.public_key == lines["FIELDAPP_VAPID_PUBLIC_KEY"]
-    )
+    assert loaded is not None
+    assert loaded.public_key == lines["FIELDAPP_VAPID_PUBLIC_KEY"]
     assert not keys.key_file(app).exists()
 
 
@@ -603,8 +610,10 @@ def test_run_command_queues_reminders_and_delivers(
     first = runner.invoke(args=["push", "run"])
     second = runner.invoke(args=["push", "run"])
 
-    assert "visit_due 1" in first.output and "Sent 1" in first.output
-    assert "nothing new" in second.output and "Sent 0" in second.output
+    assert "visit_due 1" in first.output
+    assert "Sent 1" in first.output
+    assert "nothing new" in second.output
+    assert "Sent 0" in second.output
     [received] = push_service.requests
     assert open_payload(received, browser, push_service)["count"] == 1
 
