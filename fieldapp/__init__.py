@@ -27,6 +27,7 @@ from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
 from fieldapp.pwa.routes import bp as pwa_bp
 from fieldapp.submissions import forms_registry
+from fieldapp.submissions.review import bp as review_bp
 from fieldapp.submissions.routes import bp as submissions_bp
 from fieldapp.sync_api.routes import bp as sync_api_bp
 from fieldapp.users.routes import bp as users_bp
@@ -64,5 +65,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(sync_api_bp, url_prefix="/api/v1")
     app.register_blueprint(devices_bp, url_prefix="/devices")
+    app.register_blueprint(review_bp, url_prefix="/review")
     access.check_every_view_has_a_rule(app)
     return app
