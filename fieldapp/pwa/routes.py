@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
 from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import jsonify
 from flask import render_template
-from flask import send_from_directory
 from flask import url_for
 from flask_babel import gettext as _
 
@@ -28,8 +31,10 @@ def manifest() -> Response:
         "id": "/",
         "name": _("fieldapp – field forms"),
         "short_name": _("fieldapp"),
-        "description": _("Forms for home visits, sessions and class attendance, "
-                         "also without a connection."),
+        "description": _(
+            "Forms for home visits, sessions and class attendance, "
+            "also without a connection."
+        ),
         "lang": HTML_LANG.get(lang, lang),
         "start_url": "/?source=pwa",
         "scope": "/",
@@ -38,14 +43,30 @@ def manifest() -> Response:
         "background_color": "#f6f7f8",
         "theme_color": "#1f4e5f",
         "icons": [
-            {"src": url_for(icon, filename="icons/icon-192.png"), "sizes": "192x192",
-             "type": "image/png", "purpose": "any"},
-            {"src": url_for(icon, filename="icons/icon-512.png"), "sizes": "512x512",
-             "type": "image/png", "purpose": "any"},
-            {"src": url_for(icon, filename="icons/maskable-192.png"), "sizes": "192x192",
-             "type": "image/png", "purpose": "maskable"},
-            {"src": url_for(icon, filename="icons/maskable-512.png"), "sizes": "512x512",
-             "type": "image/png", "purpose": "maskable"},
+            {
+                "src": url_for(icon, filename="icons/icon-192.png"),
+                "sizes": "192x192",
+                "type": "image/png",
+                "purpose": "any",
+            },
+            {
+                "src": url_for(icon, filename="icons/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "any",
+            },
+            {
+                "src": url_for(icon, filename="icons/maskable-192.png"),
+                "sizes": "192x192",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+            {
+                "src": url_for(icon, filename="icons/maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
         ],
     }
     response = jsonify(data)
@@ -54,12 +75,46 @@ def manifest() -> Response:
     return response
 
 
+#: Languages whose compiled browser catalogs (/static/i18n/<lang>.json) the worker precaches.
+_I18N_LANGS = ("sq", "sr_Latn", "sr_Cyrl", "en")
+
+
+def _precache_urls(static: Path) -> list[str]:
+    """Return the app shell: CSS, every JS module (vendor too), icons, catalogs, /offline."""
+    files = sorted(
+        p
+        for pattern in ("css/*.css", "js/*.js", "vendor/**/*.js", "icons/*")
+        for p in static.glob(pattern)
+        if p.is_file()
+    )
+    urls = ["/static/" + p.relative_to(static).as_posix() for p in files]
+    urls += [f"/static/i18n/{lang}.json" for lang in _I18N_LANGS]
+    return [*urls, "/offline", "/manifest.webmanifest"]
+
+
+def _build_id(static: Path, urls: list[str]) -> str:
+    """Return a short hash of the shell's files: any change installs a new worker."""
+    digest = hashlib.sha256()
+    for url in ["/static/sw.js", *urls]:
+        path = static / url.removeprefix("/static/")
+        if url.startswith("/static/") and path.is_file():
+            digest.update(url.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @bp.get("/sw.js")
 @require(public=True)
 def service_worker() -> Response:
-    """Serve the service worker from the root so its scope is the whole app."""
-    response = send_from_directory(current_app.static_folder or "static", "sw.js",
-                                   mimetype="text/javascript", max_age=0)
+    """Serve the service worker from the root, with its build id and precache list."""
+    static = Path(current_app.static_folder or "static")
+    urls = _precache_urls(static)
+    # PWA_BUILD (tests, deployments) overrides the computed id to force an update.
+    build = str(current_app.config.get("PWA_BUILD") or _build_id(static, urls))
+    prologue = (
+        f"const BUILD = {json.dumps(build)};\nconst PRECACHE = {json.dumps(urls)};\n"
+    )
+    body = prologue + (static / "sw.js").read_text(encoding="utf-8")
+    response = Response(body, mimetype="text/javascript")
     # The browser must always check for a new worker.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -71,3 +126,10 @@ def service_worker() -> Response:
 def offline() -> str:
     """Show the page the service worker falls back to when a page is not cached."""
     return render_template("pwa/offline.html")
+
+
+@bp.get("/outbox")
+@require()
+def outbox() -> str:
+    """List what this device holds: waiting, rejected and sent items (filled by script)."""
+    return render_template("pwa/outbox.html")

@@ -1,1 +1,96 @@
-/** Page start-up: the offline modules hook in here (quick exit lives in quick-exit.js). */
+/** Page start-up: service worker, sync triggers, status line, form page, sign-out guard
+ *  (quick exit lives in quick-exit.js). */
+import { enhanceForm } from './form-page.js';
+import { renderOfflineForms, renderOutboxPage } from './outbox-page.js';
+import { guardLogout, identify } from './session.js';
+import { renderStatus } from './status.js';
+import { registerBackgroundSync, requestSync, syncEvents } from './sync.js';
+
+const body = document.body;
+document.documentElement.classList.add('js');
+const form = document.getElementById('fill-form');
+const offlinePage = document.querySelector('[data-offline-page]');
+const outboxPage = document.querySelector('[data-outbox-page]');
+// These pages may come from the offline cache: their data-user may be stale.
+const live = !offlinePage && !(form && form.dataset.shell);
+let updateReady = false;
+let reloading = false;
+let user = null;
+
+async function refresh() {
+  await renderStatus({ updateReady, onReload: applyUpdate });
+  if (outboxPage) await renderOutboxPage(outboxPage, user ? user.id : null);
+}
+
+async function applyUpdate() {
+  // Drafts are saved as the user types; flush the last keystrokes before reloading.
+  if (form && form.flushDraft) await form.flushDraft();
+  const registration = await navigator.serviceWorker.getRegistration();
+  if (registration && registration.waiting) {
+    reloading = true;
+    registration.waiting.postMessage({ type: 'SKIP_WAITING' });
+  } else {
+    window.location.reload();
+  }
+}
+
+function watchUpdates(registration) {
+  const ready = () => { updateReady = true; refresh(); };
+  if (registration.waiting && navigator.serviceWorker.controller) ready();
+  registration.addEventListener('updatefound', () => {
+    const worker = registration.installing;
+    worker.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && navigator.serviceWorker.controller) ready();
+    });
+  });
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloading) window.location.reload();
+  });
+}
+
+async function startWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('message', (event) => {
+    if (event.data && event.data.type === 'SYNC') {
+      const port = event.ports[0];
+      requestSync('background-sync').then((r) => port && port.postMessage({ ok: r.ok }));
+    }
+  });
+  try {
+    const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    watchUpdates(registration);
+  } catch (err) {
+    // No worker (private mode, old browser): the app still works online.
+  }
+}
+
+async function start() {
+  startWorker();
+  user = await identify(live);
+  if (live && user) {
+    const logout = document.getElementById('logout-form');
+    if (logout) guardLogout(logout);
+  }
+  syncEvents.addEventListener('state', (event) => {
+    const { error } = event.detail || {};
+    if (error && !error.isAuth) registerBackgroundSync();
+    refresh();
+  });
+  if ('BroadcastChannel' in window) new BroadcastChannel('fieldapp').addEventListener('message', refresh);
+  window.addEventListener('online', () => { refresh(); requestSync('online'); });
+  window.addEventListener('offline', refresh);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') requestSync('visible');
+  });
+  await refresh();
+  if (form && user) {
+    await enhanceForm(form, { user, lang: body.dataset.lang });
+    document.addEventListener('fieldapp:queued', () => { registerBackgroundSync(); refresh(); });
+  }
+  if (offlinePage) await renderOfflineForms(offlinePage, body.dataset.lang);
+  requestSync('start');
+  // Ages in the status line grow while the page stays open.
+  setInterval(refresh, 60 * 1000);
+}
+
+start();

@@ -1,0 +1,273 @@
+// The fill page's fields as data: read typed answers (as forms.from_form_data does on
+// the server), take and restore snapshots for drafts, add repeat rows, apply show_if,
+// and show validation errors beside the fields.
+import { evaluateCondition, messageFor } from './form-rules.js';
+import { t } from './i18n.js';
+
+const INT = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)$/;
+const WORDS = { yes: true, true: true, 1: true, on: true, no: false, false: false, 0: false, off: false };
+const CONTROLS = 'input, select, textarea';
+const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Every question of a client definition, top level only. */
+export function topQuestions(def) {
+  return def.sections.flatMap((s) => s.questions);
+}
+
+function convert(q, values) {
+  if (q.type === 'multiple_choice') {
+    const chosen = values.filter((v) => v.trim());
+    return chosen.length ? chosen : undefined;
+  }
+  const text = values.length ? values[0] : '';
+  if (!text.trim()) return undefined;
+  const trimmed = text.trim();
+  if (q.type === 'integer' || q.type === 'rating') return INT.test(trimmed) ? parseInt(trimmed, 10) : text;
+  if (q.type === 'decimal') return DECIMAL.test(trimmed) ? parseFloat(trimmed.replace(',', '.')) : text;
+  if (q.type === 'yes_no') return Object.hasOwn(WORDS, trimmed.toLowerCase()) ? WORDS[trimmed.toLowerCase()] : text;
+  return text;
+}
+
+function readRow(q, data, prefix) {
+  const row = {};
+  for (const sub of q.questions) {
+    const value = convert(sub, data.getAll(prefix + sub.id));
+    if (value !== undefined) row[sub.id] = value;
+  }
+  return row;
+}
+
+/**
+ * Read the typed answers of the enabled fields (hidden questions are disabled).
+ * @param {HTMLFormElement} form
+ * @param {object} def client definition
+ * @returns {{answers: object, rowsOf: Object<string, Element[]>}} rowsOf: the row elements of
+ *   each repeat in answer order (error paths count rows of answers, not of the page)
+ */
+export function readAnswers(form, def) {
+  const data = new FormData(form);
+  const keys = [...new Set(data.keys())];
+  const answers = {};
+  const rowsOf = {};
+  for (const q of topQuestions(def)) {
+    if (q.type === 'repeat') {
+      const rows = [];
+      rowsOf[q.id] = [];
+      for (const rowEl of form.querySelectorAll(`[data-repeat="${q.id}"] [data-row]`)) {
+        const prefix = `${q.id}.${rowEl.dataset.row}.`;
+        const row = readRow(q, data, prefix);
+        if (!Object.keys(row).length) continue; // an empty row is not an answer
+        const id = (data.get(`${prefix}id`) || '').trim();
+        rows.push(id ? { id, ...row } : row);
+        rowsOf[q.id].push(rowEl);
+      }
+      if (rows.length) answers[q.id] = rows;
+    } else if (q.type === 'roster') {
+      const pattern = new RegExp(`^${esc(q.id)}\\.([^.]+)\\.[a-z][a-z0-9_]*$`);
+      const roster = {};
+      for (const key of keys) {
+        const match = pattern.exec(key);
+        if (match && !roster[match[1]]) roster[match[1]] = readRow(q, data, `${q.id}.${match[1]}.`);
+      }
+      if (Object.keys(roster).length) answers[q.id] = roster;
+    } else {
+      const value = convert(q, data.getAll(q.id));
+      if (value !== undefined) answers[q.id] = value;
+    }
+  }
+  return { answers, rowsOf };
+}
+
+/**
+ * Return everything typed, for a draft: [name, value] pairs (disabled fields too) and the
+ * row indexes of each repeat group.
+ * @param {HTMLFormElement} form
+ * @returns {{fields: string[][], rows: Object<string, string[]>}}
+ */
+export function snapshot(form) {
+  const fields = [];
+  for (const el of form.querySelectorAll(CONTROLS)) {
+    if (!el.name || el.name === 'csrf_token') continue;
+    if ((el.type === 'checkbox' || el.type === 'radio') && !el.checked) continue;
+    fields.push([el.name, el.value]);
+  }
+  const rows = {};
+  for (const group of form.querySelectorAll('[data-repeat]')) {
+    rows[group.dataset.repeat] = [...group.querySelectorAll('[data-row]')].map((r) => r.dataset.row);
+  }
+  return { fields, rows };
+}
+
+/**
+ * Put a snapshot back into the form (rows are added first, then the values).
+ * @param {HTMLFormElement} form
+ * @param {{fields: string[][], rows: Object<string, string[]>}} snap
+ * @param {{skip?: string[]}} [options] skip: names left as they are
+ */
+export function restore(form, snap, { skip = [] } = {}) {
+  for (const [qid, indexes] of Object.entries(snap.rows || {})) {
+    const group = form.querySelector(`[data-repeat="${qid}"]`);
+    if (!group) continue;
+    const existing = new Set([...group.querySelectorAll('[data-row]')].map((r) => r.dataset.row));
+    for (const index of indexes) if (!existing.has(index)) addRow(group, index);
+  }
+  const values = new Map();
+  for (const [name, value] of snap.fields) {
+    if (!values.has(name)) values.set(name, []);
+    values.get(name).push(value);
+  }
+  for (const el of form.querySelectorAll(CONTROLS)) {
+    if (!el.name || el.name === 'csrf_token' || skip.includes(el.name)) continue;
+    const wanted = values.get(el.name) || [];
+    if (el.type === 'checkbox' || el.type === 'radio') el.checked = wanted.includes(el.value);
+    else if (values.has(el.name)) el.value = wanted[0];
+  }
+}
+
+/**
+ * Add a row to a repeat group by copying its last row, with fresh names and a fresh row id.
+ * @param {Element} group fieldset[data-repeat]
+ * @param {string|null} [index] the row index to use (default: one more than the highest)
+ * @returns {Element} the new row
+ */
+export function addRow(group, index = null) {
+  const qid = group.dataset.repeat;
+  const rows = [...group.querySelectorAll('[data-row]')];
+  const last = rows[rows.length - 1];
+  const next = index ?? String(Math.max(...rows.map((r) => Number(r.dataset.row))) + 1);
+  const copy = last.cloneNode(true);
+  const from = `${qid}.${last.dataset.row}.`;
+  const to = `${qid}.${next}.`;
+  copy.dataset.row = next;
+  for (const el of copy.querySelectorAll('[name], [id], [for], [aria-describedby]')) {
+    for (const attr of ['name', 'id', 'for', 'aria-describedby']) {
+      const value = el.getAttribute(attr);
+      if (value && value.includes(from)) el.setAttribute(attr, value.split(from).join(to));
+    }
+  }
+  for (const el of copy.querySelectorAll('.error')) el.remove();
+  for (const el of copy.querySelectorAll('.has-error')) el.classList.remove('has-error');
+  for (const el of copy.querySelectorAll(CONTROLS)) {
+    el.removeAttribute('aria-invalid');
+    if (el.type === 'checkbox' || el.type === 'radio') el.checked = false;
+    else el.value = '';
+  }
+  const rowId = copy.querySelector('[data-row-id]');
+  if (rowId) rowId.value = crypto.randomUUID();
+  const label = copy.querySelector('.q-label');
+  if (label) label.textContent = label.textContent.replace(/\d+\s*$/, String(rows.length + 1));
+  last.after(copy);
+  return copy;
+}
+
+function referenced(cond, out = []) {
+  for (const key of ['all', 'any']) (cond[key] || []).forEach((c) => referenced(c, out));
+  if (cond.not) referenced(cond.not, out);
+  if (cond.field) out.push(cond.field);
+  return out;
+}
+
+function rowAnswers(def, answers, el) {
+  const rowEl = el.closest('[data-row]');
+  if (!rowEl) return null;
+  const group = rowEl.closest('[data-repeat]');
+  const q = topQuestions(def).find((x) => x.id === group.dataset.repeat);
+  return readRow(q, new FormData(el.form || el.closest('form')), `${q.id}.${rowEl.dataset.row}.`);
+}
+
+/**
+ * Show or hide questions with show_if; hidden ones get `hidden` and disabled inputs, so
+ * they are neither submitted nor validated. A question that depends on a hidden one is hidden.
+ * @param {HTMLFormElement} form
+ * @param {object} def client definition
+ */
+export function applyShowIf(form, def) {
+  const conditional = [...form.querySelectorAll('[data-show-if]')];
+  for (let pass = 0; pass < 5; pass += 1) {
+    const { answers } = readAnswers(form, def);
+    let changed = false;
+    for (const el of conditional) {
+      const cond = JSON.parse(el.dataset.showIf);
+      const scope = el.closest('[data-row]') || form;
+      const dependsOnHidden = referenced(cond).some((name) => {
+        const other = scope.querySelector(`[data-q="${name}"]`) || form.querySelector(`[data-q="${name}"]`);
+        return other && other.hidden;
+      });
+      const visible = !dependsOnHidden && evaluateCondition(cond, answers, rowAnswers(def, answers, el));
+      if (el.hidden === visible) { el.hidden = !visible; changed = true; }
+    }
+    for (const control of form.querySelectorAll(CONTROLS)) {
+      control.disabled = Boolean(control.closest('[data-show-if][hidden]'));
+    }
+    if (!changed) break;
+  }
+}
+
+/** Remove the error messages this module added. */
+export function clearErrors(form) {
+  for (const el of form.querySelectorAll('[data-js-error]')) el.remove();
+  for (const el of form.querySelectorAll('.has-error')) el.classList.remove('has-error');
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  for (const el of form.querySelectorAll('[aria-describedby*="js-error-"]')) {
+    const kept = el.getAttribute('aria-describedby').split(' ').filter((x) => x && !x.startsWith('js-error-'));
+    if (kept.length) el.setAttribute('aria-describedby', kept.join(' '));
+    else el.removeAttribute('aria-describedby');
+  }
+}
+
+function targetOf(form, path, rowsOf) {
+  const parts = path.split('.');
+  if (parts.length === 1) return form.querySelector(`[data-q="${path}"], [data-repeat="${path}"], [data-roster="${path}"]`);
+  const [qid, key, sub] = parts;
+  const roster = form.querySelector(`[data-roster="${qid}"]`);
+  if (roster) {
+    const li = roster.querySelector(`[data-student="${key}"]`);
+    return li || roster;
+  }
+  const row = (rowsOf[qid] || [])[Number(key)];
+  if (!row) return form.querySelector(`[data-repeat="${qid}"]`);
+  return (sub && row.querySelector(`[data-q="${sub}"]`)) || row;
+}
+
+/**
+ * Show validation errors beside their fields and focus the first one.
+ * @param {HTMLFormElement} form
+ * @param {Object<string, object[]>} errors issues by path (validateAnswers) or {path: [text]}
+ * @param {string} locale the respondent's language for the messages
+ * @param {Object<string, Element[]>} rowsOf from readAnswers()
+ */
+export function showErrors(form, errors, locale, rowsOf = {}) {
+  clearErrors(form);
+  let first = null;
+  let n = 0;
+  for (const [path, issues] of Object.entries(errors)) {
+    const target = targetOf(form, path, rowsOf) || form;
+    const text = issues.map((i) => (typeof i === 'string' ? i : (i.message && typeof i.message === 'string' ? i.message : messageFor(i, locale)))).join(' ');
+    const p = document.createElement('p');
+    p.className = 'error';
+    p.id = `js-error-${(n += 1)}`;
+    p.dataset.jsError = '';
+    p.textContent = text;
+    target.append(p);
+    target.classList.add('has-error');
+    for (const control of target.querySelectorAll(CONTROLS)) {
+      if (control.disabled || control.type === 'hidden') continue;
+      control.setAttribute('aria-invalid', 'true');
+      const described = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+      control.setAttribute('aria-describedby', [...described, p.id].join(' '));
+      if (!first) first = control;
+    }
+  }
+  const summary = document.createElement('div');
+  summary.className = 'error-summary';
+  summary.setAttribute('role', 'alert');
+  summary.tabIndex = -1;
+  summary.dataset.jsError = '';
+  const heading = document.createElement('h2');
+  heading.textContent = t('Please correct the highlighted answers.');
+  summary.append(heading);
+  form.prepend(summary);
+  if (first) first.focus();
+  else summary.focus();
+}

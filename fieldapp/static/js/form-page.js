@@ -1,0 +1,298 @@
+// Enhances #fill-form: drafts saved as the user types, show_if, repeat rows, the family
+// picker and class roster from IndexedDB, and one submit path for online and offline:
+// validate, write to the outbox, sync. Without this script the form posts as plain HTML.
+import { validateAnswers } from './form-rules.js';
+import { addRow, applyShowIf, clearErrors, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
+import { t } from './i18n.js';
+import { all, del, get, put } from './local-db.js';
+import { enqueue, find, list } from './outbox.js';
+import { requestSync } from './sync.js';
+
+/** Wait this long after the last keystroke before saving the draft, in milliseconds. */
+export const DRAFT_DELAY_MS = 500;
+
+const $ = (root, selector) => root.querySelector(selector);
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+/**
+ * Families the user may pick offline: the pulled caseload plus families registered by an
+ * intake still in the outbox (members from its repeat rows).
+ * @param {number} userId
+ * @returns {Promise<{id: string, name: string, village?: string, members: object[]}[]>}
+ */
+export async function pickableFamilies(userId) {
+  const families = await all('families');
+  const known = new Set(families.map((f) => f.id));
+  for (const record of await list({ userId, states: ['pending', 'refused'] })) {
+    const { item } = record;
+    if (item.form_id !== 'family_intake' || !item.subject_id || known.has(item.subject_id)) continue;
+    families.push({
+      id: item.subject_id,
+      name: String(item.answers.family_name || ''),
+      village: item.answers.village || '',
+      queued: true,
+      members: (item.answers.members || []).filter((m) => m.id).map((m) => ({ id: m.id, full_name: m.full_name })),
+    });
+  }
+  return families.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function renderFamilyOptions(select, families) {
+  const present = new Set([...select.options].map((o) => o.value));
+  for (const family of families) {
+    if (present.has(family.id)) continue;
+    const text = family.village ? `${family.name} · ${family.village}` : family.name;
+    select.append(el('option', { value: family.id, textContent: family.queued ? `${text} (${t('not sent yet')})` : text }));
+  }
+}
+
+function renderMembers(form, family) {
+  for (const box of form.querySelectorAll('[data-members]')) {
+    const name = box.dataset.members;
+    const checked = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
+    box.replaceChildren();
+    if (!family || !family.members.length) {
+      box.append(el('p', { className: 'muted', textContent: t('Choose the family first.') }));
+      continue;
+    }
+    for (const member of family.members) {
+      const input = el('input', { type: 'checkbox', name, value: member.id, checked: checked.has(member.id) });
+      box.append(el('label', { className: 'choice' }, input, ` ${member.full_name}`));
+    }
+  }
+}
+
+function renderRoster(form, def, course, locale) {
+  const q = topQuestions(def).find((x) => x.type === 'roster');
+  const list_ = q && $(form, `[data-roster="${q.id}"] [data-roster-rows]`);
+  if (!list_ || !course) return;
+  list_.replaceChildren();
+  for (const student of course.roster) {
+    const nameId = `${q.id}-${student.id}-name`;
+    const li = el('li', {}, el('span', { className: 'name', id: nameId, textContent: student.full_name }));
+    li.dataset.student = student.id;
+    for (const sub of q.questions) {
+      const name = `${q.id}.${student.id}.${sub.id}`;
+      if (sub.type === 'single_choice') {
+        const seg = el('fieldset', { className: 'seg' });
+        seg.setAttribute('aria-labelledby', nameId);
+        for (const choice of sub.choices) {
+          const input = el('input', { type: 'radio', name, value: choice.value, checked: choice.value === sub.default });
+          seg.append(el('label', {}, input, el('span', { textContent: choice.label[locale] || choice.label.sq })));
+        }
+        li.append(seg);
+      } else {
+        const label = el('label', { className: 'visually-hidden', htmlFor: name, textContent: `${sub.label[locale]}: ${student.full_name}` });
+        const input = el('input', { id: name, name, type: 'text' });
+        li.append(el('details', {}, el('summary', { textContent: sub.label[locale] || sub.label.sq }), label, input));
+      }
+    }
+    list_.append(li);
+  }
+  if (!course.roster.length) list_.append(el('li', { className: 'muted', textContent: t('Nobody is enrolled in this course yet.') }));
+}
+
+/**
+ * Enhance the fill page.
+ * @param {HTMLFormElement} form #fill-form
+ * @param {{user: {id: number}, lang: string}} ctx the signed-in user (from IndexedDB) and UI language
+ */
+export async function enhanceForm(form, ctx) {
+  const formId = form.dataset.formId;
+  let def = await get('forms', formId);
+  if (!def && navigator.onLine) {
+    await requestSync('form-definition');
+    def = await get('forms', formId);
+  }
+  if (!def || !ctx.user) return; // the plain HTML post still works online
+  const params = new URLSearchParams(location.search);
+  const locale = form.dataset.respondentLocale;
+  const field = (name) => form.elements.namedItem(name);
+  const userId = ctx.user.id;
+  const courseId = field('course_id') && field('course_id').value ? Number(field('course_id').value) : (Number(params.get('course')) || null);
+  const draftKey = [userId, formId, params.get('family') || '', courseId || ''].join('|');
+  let families = [];
+  let timer = null;
+
+  for (const button of form.querySelectorAll('[data-add-row]')) button.hidden = false;
+  for (const input of form.querySelectorAll('[data-row-id]')) if (!input.value) input.value = crypto.randomUUID();
+  if (form.dataset.shell) freshIdentity();
+
+  const select = $(form, 'select[data-fill="families"]');
+  if (select || form.querySelector('[data-members]')) {
+    families = await pickableFamilies(userId);
+    if (select) {
+      renderFamilyOptions(select, families);
+      if (params.get('family') && !select.value) select.value = params.get('family');
+    }
+  }
+  const familyNow = () => families.find((f) => f.id === field('subject_id').value);
+  if (form.dataset.shell && form.dataset.subject === 'family') renderMembers(form, familyNow());
+  if (form.dataset.shell && form.dataset.subject === 'course_session') renderRoster(form, def, await get('courses', courseId), locale);
+
+  const fixing = params.get('fix') && (await find(params.get('fix')));
+  const resuming = params.get('draft') && (await get('drafts', params.get('draft')));
+  if (fixing || resuming) {
+    load(fixing || resuming);
+    if (fixing) showErrors(form, fixing.errors || {}, locale, readAnswers(form, def).rowsOf);
+  } else {
+    await offerDraft();
+  }
+  applyShowIf(form, def);
+
+  function freshIdentity() {
+    field('submission_uuid').value = crypto.randomUUID();
+    field('started_at').value = new Date().toISOString();
+    if (form.dataset.subject === 'new_family') field('subject_id').value = crypto.randomUUID();
+  }
+
+  function load(record) {
+    const snap = record.snapshot;
+    const subject = snap.fields.find(([name]) => name === 'subject_id');
+    if (subject && select) select.value = subject[1];
+    if (select) renderMembers(form, familyNow());
+    restore(form, snap);
+    field('submission_uuid').value = record.uuid;
+  }
+
+  async function offerDraft() {
+    const drafts = (await all('drafts', 'byKey', draftKey)).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
+    if (!drafts.length) return;
+    const draft = drafts[0];
+    const when = new Date(draft.updatedAt).toLocaleString(document.documentElement.lang);
+    const resume = el('button', { type: 'button', className: 'button', textContent: t('Continue the draft from %(time)s', { time: when }) });
+    const fresh = el('button', { type: 'button', className: 'button-secondary', textContent: t('Start over') });
+    const panel = el('div', { className: 'draft-offer notice' }, el('p', { textContent: t('You have an unfinished draft of this form.') }), resume, ' ', fresh);
+    panel.setAttribute('role', 'group');
+    panel.setAttribute('aria-label', t('Unfinished draft'));
+    form.before(panel);
+    resume.addEventListener('click', () => { load(draft); applyShowIf(form, def); panel.remove(); });
+    fresh.addEventListener('click', async () => {
+      if (!window.confirm(t('Delete the draft and start with an empty form?'))) return;
+      await del('drafts', draft.uuid);
+      panel.remove();
+    });
+  }
+
+  async function saveDraft() {
+    const snap = snapshot(form);
+    const family = familyNow && field('subject_id') && families.find((f) => f.id === field('subject_id').value);
+    await put('drafts', {
+      uuid: field('submission_uuid').value,
+      authorId: userId,
+      draftKey,
+      formId,
+      url: location.pathname + location.search,
+      startedAt: field('started_at').value,
+      updatedAt: new Date().toISOString(),
+      label: [document.querySelector('h1').textContent.trim(), family ? family.name : ''].filter(Boolean).join(' · '),
+      snapshot: snap,
+    });
+    const status = $(form, '[data-draft-status]');
+    if (status) status.textContent = t('Draft saved on this phone at %(time)s', { time: new Date().toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit' }) });
+  }
+
+  function changed(event) {
+    if (event.target.name === 'subject_id' && select) renderMembers(form, familyNow());
+    applyShowIf(form, def);
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = null; saveDraft(); }, DRAFT_DELAY_MS);
+  }
+  form.addEventListener('input', changed);
+  form.addEventListener('change', changed);
+  form.addEventListener('click', (event) => {
+    const button = event.target.closest('[data-add-row]');
+    if (!button) return;
+    const group = button.closest('[data-repeat]');
+    const row = addRow(group);
+    const q = topQuestions(def).find((x) => x.id === group.dataset.repeat);
+    if (q.max_rows && group.querySelectorAll('[data-row]').length >= q.max_rows) button.hidden = true;
+    applyShowIf(form, def);
+    const first = row.querySelector('input:not([type=hidden]), select, textarea');
+    if (first) first.focus();
+  });
+  // Before a reload (new version), save what was typed in the last half second.
+  form.flushDraft = async () => {
+    if (timer === null) return;
+    clearTimeout(timer);
+    timer = null;
+    await saveDraft();
+  };
+
+  let busy = false;
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy) return; // a double tap sends once
+    busy = true;
+    try {
+      await submit();
+    } finally {
+      busy = false;
+    }
+  });
+
+  async function submit() {
+    applyShowIf(form, def);
+    clearErrors(form);
+    const { answers, rowsOf } = readAnswers(form, def);
+    const subjectId = field('subject_id') ? field('subject_id').value : '';
+    const family = families.find((f) => f.id === subjectId);
+    const roster = [...form.querySelectorAll('[data-student]')].map((li) => li.dataset.student);
+    const context = { members: family ? family.members.map((m) => m.id) : undefined, roster: roster.length ? roster : undefined };
+    const verdict = validateAnswers(def, answers, context);
+    const errors = { ...verdict.errors };
+    if (form.dataset.subject === 'family' && !subjectId) errors.subject_id = [t('Choose a family.')];
+    if (Object.keys(errors).length) {
+      if (errors.subject_id) $(form, '#subject_id').closest('.field').dataset.q = 'subject_id';
+      showErrors(form, errors, locale, rowsOf);
+      return;
+    }
+    const item = {
+      uuid: field('submission_uuid').value,
+      form_id: formId,
+      form_version: Number(form.dataset.formVersion),
+      subject_id: subjectId || null,
+      course_id: courseId,
+      started_at: field('started_at').value || null,
+      completed_at: new Date().toISOString(),
+      respondent_locale: locale,
+      author_id: userId,
+      answers,
+    };
+    const title = document.querySelector('h1').textContent.trim();
+    const label = [title, family ? family.name : (answers.family_name || '')].filter(Boolean).join(' · ');
+    const record = await enqueue(item, { label });
+    record.snapshot = snapshot(form);
+    record.url = location.pathname + location.search;
+    await put('outbox', record);
+    clearTimeout(timer);
+    timer = null;
+    await del('drafts', item.uuid);
+    document.dispatchEvent(new CustomEvent('fieldapp:queued', { detail: { uuid: item.uuid } }));
+    confirmSaved(item.uuid);
+  }
+
+  function confirmSaved(uuid) {
+    const message = el('p', { textContent: t('Saved on this phone. It will be sent when there is a connection.') });
+    const again = el('a', { className: 'button', href: location.pathname + location.search, textContent: t('Fill in another') });
+    const home = el('a', { href: '/', textContent: t('Back to the start page') });
+    const box = el('section', { className: 'notice saved', tabIndex: -1 }, el('h2', { textContent: t('Saved') }), message, el('p', {}, again, ' ', home));
+    box.setAttribute('role', 'status');
+    box.dataset.savedUuid = uuid;
+    form.replaceWith(box);
+    box.focus();
+    requestSync('submitted').then((result) => {
+      const sent = result.sent.find((r) => r.uuid === uuid);
+      if (sent && sent.receipt) {
+        message.textContent = t('Sent. Receipt number %(number)s.', { number: sent.receipt.server_id });
+        box.dataset.receipt = String(sent.receipt.server_id);
+      } else if (result.rejected.find((r) => r.uuid === uuid)) {
+        message.textContent = t('The server found problems in this form. Open “Waiting and sent forms” to correct it.');
+      }
+    });
+  }
+}

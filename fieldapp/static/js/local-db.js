@@ -1,0 +1,180 @@
+// The only module that touches IndexedDB. Everything the phone keeps between page loads
+// lives here: the outbox, drafts, receipts, and the caseload pulled from the server.
+import { openDB } from '../vendor/idb/index.js';
+
+/**
+ * @typedef {object} OutboxRecord
+ * @property {string} uuid submission UUID, made when the form opened
+ * @property {number} authorId id of the user who filled it; only sent under their session
+ * @property {string} createdAt ISO time it entered the outbox (FIFO order)
+ * @property {'pending'|'rejected'|'refused'} state rejected: waits for the user to fix it
+ * @property {object} item the ITEM of the sync API
+ * @property {object} [errors] field errors of a rejected item, as the server sent them
+ * @property {string} [message] the server's sentence about the last attempt
+ * @property {string} [label] what the lists show (form title, family name)
+ */
+
+/**
+ * Stores (the DBSchema of this database):
+ * - meta: {key, value} (deviceId, user, cursor, lastSyncAt, languages, ...)
+ * - outbox: OutboxRecord by uuid; indexes byUser (authorId), byCreated (createdAt)
+ * - drafts: {uuid, authorId, draftKey, formId, url, fields, rows, updatedAt, ...} by uuid;
+ *   index byKey (draftKey)
+ * - receipts: {uuid, authorId, status, receipt, sentAt, label} by uuid; index byUser
+ * - families, courses: as the pull API sends them, by id
+ * - forms: FormDefinition.client_dict() by id (latest version only)
+ */
+export const STORES = ['meta', 'outbox', 'drafts', 'receipts', 'families', 'courses', 'forms'];
+
+const DB_NAME = 'fieldapp';
+const DB_VERSION = 1;
+
+let dbPromise = null;
+
+function open() {
+  return openDB(DB_NAME, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('meta', { keyPath: 'key' });
+        const outbox = db.createObjectStore('outbox', { keyPath: 'uuid' });
+        outbox.createIndex('byUser', 'authorId');
+        outbox.createIndex('byCreated', 'createdAt');
+        const drafts = db.createObjectStore('drafts', { keyPath: 'uuid' });
+        drafts.createIndex('byKey', 'draftKey');
+        const receipts = db.createObjectStore('receipts', { keyPath: 'uuid' });
+        receipts.createIndex('byUser', 'authorId');
+        db.createObjectStore('families', { keyPath: 'id' });
+        db.createObjectStore('courses', { keyPath: 'id' });
+        db.createObjectStore('forms', { keyPath: 'id' });
+      }
+    },
+    // Another tab opened a newer version: let it upgrade, reopen on next use.
+    blocking() { forget(); },
+    // iOS closes connections under memory pressure (Enketo #1576): reopen on next use.
+    terminated() { dbPromise = null; },
+  });
+}
+
+function forget() {
+  const old = dbPromise;
+  dbPromise = null;
+  if (old) old.then((db) => db.close()).catch(() => {});
+}
+
+function database() {
+  if (!dbPromise) {
+    dbPromise = open();
+    dbPromise.catch(() => { dbPromise = null; });
+  }
+  return dbPromise;
+}
+
+/**
+ * Run `fn(tx)` in a transaction over `stores`, reopening the database once if the
+ * browser closed the connection behind our back.
+ * @template T
+ * @param {string|string[]} stores
+ * @param {'readonly'|'readwrite'} mode
+ * @param {(tx: object) => Promise<T>} fn gets the idb transaction
+ * @returns {Promise<T>}
+ */
+export async function withTx(stores, mode, fn) {
+  for (let attempt = 0; ; attempt += 1) {
+    let tx;
+    try {
+      const db = await database();
+      tx = db.transaction(stores, mode);
+    } catch (err) {
+      // InvalidStateError: "The database connection is closing."
+      if (attempt === 0 && err && err.name === 'InvalidStateError') { dbPromise = null; continue; }
+      throw err;
+    }
+    const done = tx.done;
+    done.catch(() => {}); // reported through fn's own error
+    const result = await fn(tx);
+    await done;
+    return result;
+  }
+}
+
+/** Return one record of `store` by key, or undefined. */
+export function get(store, key) {
+  return withTx(store, 'readonly', (tx) => tx.store.get(key));
+}
+
+/** Return every record of `store` (optionally those with `index` equal to `value`). */
+export function all(store, index = null, value = undefined) {
+  return withTx(store, 'readonly', (tx) => (index ? tx.store.index(index).getAll(value) : tx.store.getAll()));
+}
+
+/** Store `record` in `store` (insert or replace). */
+export function put(store, record) {
+  return withTx(store, 'readwrite', (tx) => tx.store.put(record));
+}
+
+/** Delete the record of `store` with `key`. */
+export function del(store, key) {
+  return withTx(store, 'readwrite', (tx) => tx.store.delete(key));
+}
+
+/** Return the meta value `key`, or `fallback`. */
+export async function getMeta(key, fallback = null) {
+  const row = await get('meta', key);
+  return row === undefined ? fallback : row.value;
+}
+
+/** Set the meta value `key`. */
+export function setMeta(key, value) {
+  return put('meta', { key, value });
+}
+
+/**
+ * Apply a pull response: store changed families/courses/forms, delete those no longer visible.
+ * @param {{families: object[], family_ids: string[], courses: object[], course_ids: number[],
+ *          forms: object[], full: boolean}} pull
+ */
+export function applyPull(pull) {
+  return withTx(['families', 'courses', 'forms'], 'readwrite', async (tx) => {
+    const replace = async (name, changed, keep) => {
+      const store = tx.objectStore(name);
+      if (keep) {
+        const wanted = new Set(keep.map(String));
+        for (const key of await store.getAllKeys()) if (!wanted.has(String(key))) await store.delete(key);
+      }
+      for (const record of changed || []) await store.put(record);
+    };
+    await replace('families', pull.families, pull.family_ids);
+    await replace('courses', pull.courses, pull.course_ids);
+    const formIds = (pull.forms || []).map((f) => f.id);
+    // The forms list is complete on every pull: the user may no longer fill the others.
+    await replace('forms', pull.forms, formIds);
+  });
+}
+
+/**
+ * Delete what the device holds for a user: caseload, forms, receipts, and unless
+ * `keepQueued`, their drafts. Outbox items are never deleted here.
+ * @param {number|null} userId
+ * @param {{keepQueued?: boolean}} [options] keepQueued: keep drafts (default false)
+ */
+export function wipeUserData(userId, { keepQueued = false } = {}) {
+  return withTx(['families', 'courses', 'forms', 'receipts', 'drafts', 'meta'], 'readwrite', async (tx) => {
+    await tx.objectStore('families').clear();
+    await tx.objectStore('courses').clear();
+    await tx.objectStore('forms').clear();
+    await tx.objectStore('meta').delete('cursor');
+    for (const name of keepQueued ? ['receipts'] : ['receipts', 'drafts']) {
+      const store = tx.objectStore(name);
+      for (const record of await store.getAll()) {
+        if (record.authorId === userId || userId === null) await store.delete(record.uuid);
+      }
+    }
+  });
+}
+
+/** Delete everything, outbox included (only for a device an administrator revoked). */
+export function wipeEverything() {
+  return withTx(STORES, 'readwrite', async (tx) => {
+    for (const name of STORES) await tx.objectStore(name).clear();
+  });
+}

@@ -1,0 +1,72 @@
+// Who uses this device: remember the signed-in user (from live pages only: a cached page
+// may be older than the session), switch users cleanly, and sign out without losing work.
+import { nt } from './i18n.js';
+import { all, getMeta, setMeta, wipeUserData } from './local-db.js';
+import { list } from './outbox.js';
+import { clearPages, rememberLanguage } from './page-cache.js';
+import { checkStorage } from './status.js';
+import { requestSync } from './sync.js';
+
+/** How long sign-out waits for a last sync attempt, in milliseconds. */
+const LOGOUT_SYNC_WAIT_MS = 5000;
+
+/**
+ * Return the user this device works for, updating it from a live page.
+ * @param {boolean} live false for pages that may come from the offline cache
+ * @returns {Promise<{id: number}|null>}
+ */
+export async function identify(live) {
+  const body = document.body;
+  let user = await getMeta('user');
+  if (!live || !body.dataset.user) return user;
+  const pageUser = Number(body.dataset.user);
+  if (!user || user.id !== pageUser) {
+    if (user) {
+      // Another person signed in: the previous caseload and pages must not show.
+      await wipeUserData(user.id, { keepQueued: true });
+      await clearPages();
+    }
+    user = { id: pageUser };
+    await setMeta('user', user);
+    await checkStorage(setMeta);
+  }
+  await setMeta('authNeeded', false);
+  const lang = body.dataset.lang;
+  const languages = await getMeta('languages', []);
+  if (!languages.includes(lang)) await setMeta('languages', [...languages, lang]);
+  await rememberLanguage(lang);
+  return user;
+}
+
+/** Return the forms and drafts of `userId` that have not reached the server. */
+export async function unsentCount(userId) {
+  const queued = await list({ userId });
+  const drafts = await all('drafts');
+  return queued.length + drafts.filter((d) => d.authorId === userId).length;
+}
+
+/**
+ * Intercept the sign-out form: try to send first; with unsent work, warn and keep it;
+ * then forget the caseload and cached pages, and sign out.
+ * @param {HTMLFormElement} form #logout-form
+ */
+export function guardLogout(form) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const user = await getMeta('user');
+    if (user) {
+      if (navigator.onLine) {
+        await Promise.race([requestSync('logout'), new Promise((r) => { setTimeout(r, LOGOUT_SYNC_WAIT_MS); })]);
+      }
+      const n = await unsentCount(user.id);
+      if (n && !window.confirm(nt(
+        '%(num)d form has not been sent yet. It stays on this phone and will be sent after you sign in again on this phone. Sign out anyway?',
+        '%(num)d forms have not been sent yet. They stay on this phone and will be sent after you sign in again on this phone. Sign out anyway?',
+        n))) return;
+      await wipeUserData(user.id, { keepQueued: n > 0 });
+      await clearPages();
+      await setMeta('user', null);
+    }
+    HTMLFormElement.prototype.submit.call(form);
+  });
+}

@@ -1,0 +1,132 @@
+// What the user sees about the outbox: online or offline, how many forms wait and for how
+// long, the last successful sync, sign-in and storage warnings, and an alarm after 72 hours.
+import { nt, t } from './i18n.js';
+import { all, getMeta } from './local-db.js';
+import { list } from './outbox.js';
+
+/** An item waiting longer than this (hours) raises the alarm. */
+export const ALARM_HOURS = 72;
+/** Warn when more than this share of the storage quota is used (0..1). */
+export const STORAGE_WARN_RATIO = 0.8;
+
+const HOUR_MS = 3600 * 1000;
+const el = (tag, props = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+function timeText(iso) {
+  const date = new Date(iso);
+  const lang = document.documentElement.lang;
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay
+    ? date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+/** Return "N hours"/"N days" for the age of an ISO time. */
+export function ageText(iso, now = Date.now()) {
+  const hours = Math.floor((now - Date.parse(iso)) / HOUR_MS);
+  if (hours < 48) return nt('%(num)d hour', '%(num)d hours', hours);
+  const days = Math.floor(hours / 24);
+  return nt('%(num)d day', '%(num)d days', days);
+}
+
+function alarmBox() {
+  let box = document.getElementById('sync-alarm');
+  if (!box) {
+    box = el('div', { id: 'sync-alarm', className: 'status is-alarm', hidden: true });
+    box.setAttribute('role', 'alert');
+    document.getElementById('status').after(box);
+  }
+  return box;
+}
+
+/**
+ * Render #status, the 72-hour alarm and #outbox-summary from IndexedDB.
+ * @param {{updateReady?: boolean, onReload?: Function}} [extra] updateReady: show the
+ *   "new version" line with a Reload button that calls onReload
+ */
+export async function renderStatus(extra = {}) {
+  const status = document.getElementById('status');
+  if (!status) return;
+  const user = await getMeta('user');
+  const userId = user ? user.id : null;
+  const waiting = userId === null ? [] : await list({ userId });
+  const pending = waiting.filter((r) => r.state !== 'rejected');
+  const rejected = waiting.filter((r) => r.state === 'rejected');
+  const lines = [];
+  lines.push(el('p', { textContent: navigator.onLine ? t('Online') : t('Offline: what you save stays on this phone.') }));
+  if (pending.length) {
+    lines.push(el('p', { textContent: `${nt('%(num)d form waiting to be sent', '%(num)d forms waiting to be sent', pending.length)} · ${t('oldest: %(age)s', { age: ageText(pending[0].createdAt) })}` }));
+  }
+  if (rejected.length) {
+    lines.push(el('p', {}, el('a', { href: '/outbox', textContent: nt('%(num)d form needs corrections', '%(num)d forms need corrections', rejected.length) })));
+  }
+  if (await getMeta('authNeeded') && pending.length) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    lines.push(el('p', {}, el('a', { href: `/auth/login?next=${next}`, textContent: nt('Sign in to send %(num)d form', 'Sign in to send %(num)d forms', pending.length) })));
+  }
+  const last = await getMeta('lastSyncAt');
+  if (last) lines.push(el('p', { className: 'muted-line', textContent: t('Last sync: %(time)s', { time: timeText(last) }) }));
+  if (await getMeta('revokedAt')) lines.push(el('p', { textContent: t('An administrator removed this device. Its saved data was deleted.') }));
+  if (await getMeta('persistRefused')) {
+    lines.push(el('p', { textContent: t('This browser may delete saved forms when space is short. Add the app to the home screen to keep them safe.') }));
+  }
+  if (await getMeta('storageFull')) lines.push(el('p', { textContent: t('Storage on this phone is almost full. Send your forms soon and free some space.') }));
+  if (extra.updateReady) {
+    const button = el('button', { type: 'button', className: 'button-secondary', textContent: t('Reload') });
+    button.dataset.reload = '';
+    button.addEventListener('click', () => extra.onReload && extra.onReload());
+    lines.push(el('p', {}, `${t('A new version is ready.')} `, button));
+  }
+  status.replaceChildren(...lines);
+  status.classList.toggle('is-online', navigator.onLine && !pending.length);
+  status.hidden = false;
+
+  const old = pending.filter((r) => Date.now() - Date.parse(r.createdAt) > ALARM_HOURS * HOUR_MS);
+  const alarm = alarmBox();
+  alarm.hidden = !old.length;
+  alarm.replaceChildren(...(old.length ? [el('p', { textContent: nt(
+    '%(num)d form has waited more than 3 days. Connect to the internet and open the app, or tell your coordinator.',
+    '%(num)d forms have waited more than 3 days. Connect to the internet and open the app, or tell your coordinator.',
+    old.length) })] : []));
+
+  await renderSummary(waiting, userId);
+}
+
+async function renderSummary(waiting, userId) {
+  const box = document.getElementById('outbox-summary');
+  if (!box) return;
+  const receipts = (userId === null ? [] : await all('receipts', 'byUser', userId))
+    .sort((a, b) => (a.sentAt < b.sentAt ? 1 : -1)).slice(0, 5);
+  const children = [];
+  if (!waiting.length) children.push(el('p', { className: 'muted', textContent: t('Nothing is waiting to be sent.') }));
+  else {
+    children.push(el('ul', { className: 'list' }, ...waiting.map((r) => el('li', {},
+      el('strong', { textContent: r.label || r.item.form_id }), ' ',
+      el('span', { className: 'muted', textContent: r.state === 'rejected' ? t('needs corrections') : t('waiting for %(age)s', { age: ageText(r.createdAt) }) })))));
+  }
+  if (receipts.length) {
+    children.push(el('ul', { className: 'list' }, ...receipts.map((r) => el('li', {},
+      el('strong', { textContent: r.label || r.formId }), ' ',
+      el('span', { className: 'muted', textContent: r.receipt ? t('sent %(time)s, receipt no. %(number)s', { time: timeText(r.sentAt), number: r.receipt.server_id }) : t('sent %(time)s', { time: timeText(r.sentAt) }) })))));
+  }
+  children.push(el('p', {}, el('a', { href: '/outbox', textContent: t('Waiting and sent forms') })));
+  box.replaceChildren(...children);
+}
+
+/** Ask the browser to keep our storage, and check how full it is; results go to meta. */
+export async function checkStorage(setMeta) {
+  if (!navigator.storage) return;
+  if (navigator.storage.persist && !(await navigator.storage.persisted())) {
+    await setMeta('persistRefused', !(await navigator.storage.persist()));
+  } else {
+    await setMeta('persistRefused', false);
+  }
+  if (navigator.storage.estimate) {
+    const { usage, quota } = await navigator.storage.estimate();
+    await setMeta('storageFull', Boolean(quota) && usage / quota > STORAGE_WARN_RATIO);
+  }
+}
