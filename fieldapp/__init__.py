@@ -13,9 +13,9 @@ from fieldapp import errors
 from fieldapp import headers
 from fieldapp import i18n
 from fieldapp import templating
+from fieldapp.audit.routes import bp as audit_bp
 from fieldapp.auth import cli as auth_cli
 from fieldapp.auth import sessions
-from fieldapp.audit.routes import bp as audit_bp
 from fieldapp.auth.routes import bp as auth_bp
 from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
@@ -25,6 +25,8 @@ from fieldapp.devices.routes import bp as devices_bp
 from fieldapp.extensions import csrf
 from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
+from fieldapp.push import cli as push_cli
+from fieldapp.push.routes import bp as push_bp
 from fieldapp.pwa.routes import bp as pwa_bp
 from fieldapp.submissions import forms_registry
 from fieldapp.submissions.review import bp as review_bp
@@ -54,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     crypto.init_app(app)
     auth_cli.init_app(app)
     demo_cli.init_app(app)
+    push_cli.init_app(app)
 
     app.register_blueprint(pwa_bp)
     app.register_blueprint(home_bp)
@@ -66,5 +69,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sync_api_bp, url_prefix="/api/v1")
     app.register_blueprint(devices_bp, url_prefix="/devices")
     app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(push_bp)
     access.check_every_view_has_a_rule(app)
     return app

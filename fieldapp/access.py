@@ -50,10 +50,12 @@ DEFAULT_SENSITIVE_READERS: dict[str, frozenset[str]] = {
 }
 #: Who may read submissions of a form at all (within their record scope).
 FORM_READERS: dict[str, frozenset[str]] = {
-    "family_intake": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER,
-                                Role.PSYCHOLOGIST}),
-    "home_visit": frozenset({Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER,
-                             Role.PSYCHOLOGIST}),
+    "family_intake": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
+    "home_visit": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
     "psych_support": frozenset({Role.ADMIN, Role.COORDINATOR, Role.PSYCHOLOGIST}),
     "class_attendance": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
 }
@@ -108,13 +110,13 @@ def is_manager(user: User) -> bool:
     return user.role in MANAGERS
 
 
-def _assigned_family_ids(user: User) -> sa.Select[tuple[uuid.UUID]]:
+def _assigned_family_ids(user: User) -> sa.Select[uuid.UUID]:
     return sa.select(Assignment.family_id).where(
         Assignment.user_id == user.id, Assignment.ended_at.is_(None)
     )
 
 
-def families_visible_to(user: User) -> sa.Select[tuple[Family]]:
+def families_visible_to(user: User) -> sa.Select[Family]:
     """Return a query of the families ``user`` may see."""
     query = sa.select(Family)
     if is_manager(user):
@@ -146,7 +148,7 @@ def get_family_or_404(user: User, family_id: uuid.UUID | str) -> Family:
     return family
 
 
-def courses_visible_to(user: User) -> sa.Select[tuple[Course]]:
+def courses_visible_to(user: User) -> sa.Select[Course]:
     """Return a query of the courses ``user`` may see."""
     query = sa.select(Course)
     if is_manager(user):

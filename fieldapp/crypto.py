@@ -18,8 +18,8 @@ from cryptography.fernet import Fernet
 from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
 from flask import Flask
-from flask.cli import AppGroup
 from flask import current_app
+from flask.cli import AppGroup
 
 from fieldapp import db
 
@@ -37,8 +37,11 @@ def _load_keys(app: Flask) -> list[str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(Fernet.generate_key().decode() + "\n", encoding="utf-8")
         path.chmod(0o600)
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def _fernet(app: Flask | None = None) -> MultiFernet:
@@ -89,8 +92,11 @@ def rotate_command() -> None:
     fernet = _fernet()
     session = db.session()
     count = 0
-    for model, column in ((Submission, "sensitive_answers"), (SubmissionConflict, "payload"),
-                          (RejectedSubmission, "payload")):
+    for model, column in (
+        (Submission, "sensitive_answers"),
+        (SubmissionConflict, "payload"),
+        (RejectedSubmission, "payload"),
+    ):
         for row in session.scalars(sa.select(model)):
             token = getattr(row, column)
             if token:
@@ -99,7 +105,8 @@ def rotate_command() -> None:
                 except InvalidToken:
                     raise click.ClickException(
                         f"A {model.__tablename__} row cannot be opened with any configured "
-                        "key; keep the old key in the list and try again.") from None
+                        "key; keep the old key in the list and try again."
+                    ) from None
                 count += 1
     session.commit()
     click.echo(f"Re-encrypted {count} values with the newest key.")

@@ -8,15 +8,16 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from typing import ClassVar
 
 import click
 import sqlalchemy as sa
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
 from flask import Flask
-from flask.cli import AppGroup
 from flask import current_app
 from flask import g
+from flask.cli import AppGroup
 from sqlalchemy import event
 from sqlalchemy import orm
 
@@ -34,14 +35,18 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     impl = sa.DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(
+        self, value: datetime | None, dialect: Any
+    ) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(
+        self, value: datetime | None, dialect: Any
+    ) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
 
 
@@ -57,7 +62,10 @@ class Model(orm.DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
-    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: sa.Uuid()}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        uuid.UUID: sa.Uuid(),
+    }
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,9 @@ def db_group() -> None:
 def upgrade_command(revision: str) -> None:
     """Create the schema or upgrade it to the newest migration."""
     upgrade(current_app, revision)
-    click.echo(f"Database at {revision}: {engine().url.render_as_string(hide_password=True)}")
+    click.echo(
+        f"Database at {revision}: {engine().url.render_as_string(hide_password=True)}"
+    )
 
 
 @db_group.command("downgrade")

@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 #: User-facing explanations per status, shown on error pages and in API errors.
 MESSAGES: dict[int, Any] = {
-    400: _l("The request could not be understood. Please check what you sent and try again."),
+    400: _l(
+        "The request could not be understood. Please check what you sent and try again."
+    ),
     401: _l("Please sign in to continue."),
     403: _l("You do not have permission to see this page."),
     404: _l("We could not find what you were looking for."),
@@ -33,7 +35,9 @@ MESSAGES: dict[int, Any] = {
     415: _l("This kind of content is not accepted here."),
     422: _l("Some answers need your attention."),
     429: _l("Too many attempts. Please wait a few minutes and try again."),
-    500: _l("Something went wrong on our side. Nothing you saved on this device is lost."),
+    500: _l(
+        "Something went wrong on our side. Nothing you saved on this device is lost."
+    ),
     503: _l("The service is unavailable right now. Please try again later."),
 }
 
@@ -88,8 +92,12 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_body(status: int, message: str, errors: dict[str, Any] | None = None,
-               code: str | None = None) -> dict[str, Any]:
+def error_body(
+    status: int,
+    message: str,
+    errors: dict[str, Any] | None = None,
+    code: str | None = None,
+) -> dict[str, Any]:
     """Return the JSON error shape ``{code, status, message, errors}``."""
     body: dict[str, Any] = {
         "code": status,
@@ -102,15 +110,21 @@ def error_body(status: int, message: str, errors: dict[str, Any] | None = None,
     return body
 
 
-def render_error(status: int, message: str | None = None,
-                 errors: dict[str, Any] | None = None, code: str | None = None) -> Response:
+def render_error(
+    status: int,
+    message: str | None = None,
+    errors: dict[str, Any] | None = None,
+    code: str | None = None,
+) -> Response:
     """Render an error as JSON under /api/ and as a page elsewhere."""
     text = message or str(MESSAGES.get(status, MESSAGES[400 if status < 500 else 500]))
     if is_api_request():
         response = jsonify(error_body(status, text, errors, code))
     else:
         response = Response(
-            render_template("errors/error.html", status=status, message=text, errors=errors),
+            render_template(
+                "errors/error.html", status=status, message=text, errors=errors
+            ),
             mimetype="text/html",
         )
     response.status_code = status
@@ -124,8 +138,10 @@ def _handle_app_error(error: AppError) -> Response:
 def _handle_csrf_error(error: CSRFError) -> Response:
     return render_error(
         400,
-        _("Your form has expired or was sent from another site. "
-          "Please reload the page and try again; your answers are kept on this device."),
+        _(
+            "Your form has expired or was sent from another site. "
+            "Please reload the page and try again; your answers are kept on this device."
+        ),
         code="csrf",
     )
 

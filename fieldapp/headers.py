@@ -8,20 +8,22 @@ from flask import current_app
 from flask import request
 
 #: Strict policy: no inline script or style, nothing from other origins.
-CSP = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "manifest-src 'self'",
-    "worker-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "worker-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 #: Paths whose responses may be cached: static assets carry no personal data.
 _CACHEABLE_PREFIXES = ("/static/",)
@@ -38,8 +40,13 @@ def _set_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if seconds := current_app.config["HSTS_SECONDS"]:
-        headers.setdefault("Strict-Transport-Security", f"max-age={seconds}; includeSubDomains")
-    if not request.path.startswith(_CACHEABLE_PREFIXES) and "Cache-Control" not in headers:
+        headers.setdefault(
+            "Strict-Transport-Security", f"max-age={seconds}; includeSubDomains"
+        )
+    if (
+        not request.path.startswith(_CACHEABLE_PREFIXES)
+        and "Cache-Control" not in headers
+    ):
         headers["Cache-Control"] = "no-store"
     return response
 

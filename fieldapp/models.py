@@ -23,7 +23,21 @@ from fieldapp.submissions.models import SubmissionConflict
 metadata = Model.metadata
 
 __all__ = [
-    "AccessLogEntry", "Assignment", "Attendance", "AuthSession", "Course", "Device",
-    "Enrolment", "Family", "LoginAttempt", "Member", "Notification", "PushSubscription",
-    "RejectedSubmission", "Submission", "SubmissionConflict", "User", "metadata",
+    "AccessLogEntry",
+    "Assignment",
+    "Attendance",
+    "AuthSession",
+    "Course",
+    "Device",
+    "Enrolment",
+    "Family",
+    "LoginAttempt",
+    "Member",
+    "Notification",
+    "PushSubscription",
+    "RejectedSubmission",
+    "Submission",
+    "SubmissionConflict",
+    "User",
+    "metadata",
 ]

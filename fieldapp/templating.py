@@ -41,6 +41,8 @@ def municipality_label(code: str) -> str:
 def init_app(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.globals.update(
-        role_label=role_label, vocation_label=vocation_label, form_title=form_title,
+        role_label=role_label,
+        vocation_label=vocation_label,
+        form_title=form_title,
         municipality_label=municipality_label,
     )

@@ -11,9 +11,16 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 def main() -> None:
@@ -29,8 +36,9 @@ def main() -> None:
             role, path = target.split(":", 1)
             by_role.setdefault(role, []).append(path)
         for role, paths in by_role.items():
-            ctx = browser.new_context(viewport={"width": 360, "height": 740},
-                                      device_scale_factor=1)
+            ctx = browser.new_context(
+                viewport={"width": 360, "height": 740}, device_scale_factor=1
+            )
             page = ctx.new_page()
             if role != "anon":
                 page.goto(base + "/auth/login?lang=en")
@@ -43,7 +51,9 @@ def main() -> None:
                     sep = "&" if "?" in path else "?"
                     page.goto(f"{base}{path}{sep}lang={lang}")
                     page.wait_for_load_state("networkidle")
-                    name = f"{role}{path.replace('/', '_').replace('?', '_')}_{lang}.png"
+                    name = (
+                        f"{role}{path.replace('/', '_').replace('?', '_')}_{lang}.png"
+                    )
                     page.screenshot(path=str(out / name), full_page=True)
                     print(out / name)
             ctx.close()

@@ -19,13 +19,21 @@ def client_ip() -> str:
     return (request.remote_addr or "")[:64] if has_request_context() else ""
 
 
-def record(action: str, record_type: str = "", record_id: object = "", *,
-           username: str | None = None, **detail: Any) -> AccessLogEntry:
+def record(
+    action: str,
+    record_type: str = "",
+    record_id: object = "",
+    *,
+    username: str | None = None,
+    **detail: Any,
+) -> AccessLogEntry:
     """Add an access-log entry to the session; the view's commit stores it."""
     user = g.get("user") if has_request_context() else None
     entry = AccessLogEntry(
         user_id=user.id if user is not None else None,
-        username=(username if username is not None else (user.username if user else ""))[:64],
+        username=(
+            username if username is not None else (user.username if user else "")
+        )[:64],
         action=action,
         record_type=record_type,
         record_id=str(record_id)[:64],

@@ -20,7 +20,9 @@ class AccessLogEntry(Model):
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, index=True)
-    user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"), index=True)
+    user_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("user.id"), index=True
+    )
     #: the name typed at a failed login, or the user's name
     username: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="")
     #: view | create | update | export | delete | login | login_failed | logout | ...

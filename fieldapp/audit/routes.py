@@ -26,8 +26,9 @@ _PAGE_SIZE = 100
 
 def _day(value: str | None) -> datetime | None:
     try:
-        return datetime.combine(datetime.strptime(value or "", "%Y-%m-%d").date(), time(),
-                                tzinfo=UTC)
+        return datetime.combine(
+            datetime.strptime(value or "", "%Y-%m-%d").date(), time(), tzinfo=UTC
+        )
     except ValueError:
         return None
 
@@ -54,12 +55,18 @@ def index() -> str:
     if before:
         query = query.where(AccessLogEntry.id < before)
     entries = list(db.session().scalars(query.limit(_PAGE_SIZE)))
-    actions = db.session().scalars(sa.select(AccessLogEntry.action).distinct()
-                                   .order_by(AccessLogEntry.action))
+    actions = db.session().scalars(
+        sa.select(AccessLogEntry.action).distinct().order_by(AccessLogEntry.action)
+    )
     usernames = db.session().scalars(sa.select(User.username).order_by(User.username))
     # Reading the log is itself an access worth recording.
     log.record("view", "access_log", "", filters={k: v for k, v in args.items() if v})
     db.session().commit()
-    return render_template("audit/index.html", entries=entries, actions=list(actions),
-                           usernames=list(usernames), args=args,
-                           next_before=entries[-1].id if len(entries) == _PAGE_SIZE else None)
+    return render_template(
+        "audit/index.html",
+        entries=entries,
+        actions=list(actions),
+        usernames=list(usernames),
+        args=args,
+        next_before=entries[-1].id if len(entries) == _PAGE_SIZE else None,
+    )

@@ -21,15 +21,25 @@ def user_group() -> None:
 @user_group.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--name", "full_name", default="", help="Full name (default: the username).")
-@click.option("--locale", type=click.Choice(["sq", "sr_Latn", "sr_Cyrl", "en"]), default="sq")
-@click.password_option(help="Asked for when not given; at least PASSWORD_MIN_LENGTH characters.")
-def create_command(username: str, role: str, full_name: str, locale: str, password: str) -> None:
+@click.option(
+    "--name", "full_name", default="", help="Full name (default: the username)."
+)
+@click.option(
+    "--locale", type=click.Choice(["sq", "sr_Latn", "sr_Cyrl", "en"]), default="sq"
+)
+@click.password_option(
+    help="Asked for when not given; at least PASSWORD_MIN_LENGTH characters."
+)
+def create_command(
+    username: str, role: str, full_name: str, locale: str, password: str
+) -> None:
     """Create a staff account."""
     try:
         user = create_user(username, full_name or username, role, password, locale)
     except ConflictError:
-        raise click.ClickException(f"The username {username!r} is already taken.") from None
+        raise click.ClickException(
+            f"The username {username!r} is already taken."
+        ) from None
     except ValidationFailed as error:
         raise click.ClickException(str(error.message)) from None
     db.session().commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from datetime import datetime
 
@@ -66,10 +67,8 @@ class User(Model):
 
 def dummy_password_check(password: str) -> None:
     """Spend the same time as a real check, so unknown usernames cannot be timed."""
-    try:
+    with contextlib.suppress(VerificationError, InvalidHashError):
         _hasher.verify(_DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        pass
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -97,8 +96,10 @@ class LoginAttempt(Model):
     """One login attempt, kept for throttling and the access log."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (sa.Index("ix_login_attempt_username_at", "username", "at"),
-                      sa.Index("ix_login_attempt_ip_at", "ip", "at"))
+    __table_args__ = (
+        sa.Index("ix_login_attempt_username_at", "username", "at"),
+        sa.Index("ix_login_attempt_ip_at", "ip", "at"),
+    )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)

@@ -31,8 +31,13 @@ def _safe_next(target: str | None) -> str:
     """Return ``target`` if it is a path on this site, else the start page."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     return url_for("home.index")
 
@@ -44,7 +49,9 @@ def login() -> str | Response:
     if g.get("user") is not None:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm(next=request.args.get("next", ""))
-    return render_template("auth/login.html", form=form, expired=g.get("session_expired"))
+    return render_template(
+        "auth/login.html", form=form, expired=g.get("session_expired")
+    )
 
 
 @bp.post("/login")
@@ -63,9 +70,12 @@ def login_submit() -> tuple[str, int] | Response:
         log.record("login_throttled", "user", username=username)
         session.commit()
         return render_template(
-            "auth/login.html", form=form,
-            error=_("Too many failed attempts. Please wait %(minutes)d minutes and try again.",
-                    minutes=current_app.config["LOGIN_WINDOW_MINUTES"]),
+            "auth/login.html",
+            form=form,
+            error=_(
+                "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
+                minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
+            ),
         ), 429
 
     user = session.scalar(sa.select(User).where(User.username == username))
@@ -74,9 +84,12 @@ def login_submit() -> tuple[str, int] | Response:
         throttle.note_attempt(username, ip, success=False, user=None)
         session.commit()
         return render_template(
-            "auth/login.html", form=form,
-            error=_("This account is locked for a while after too many failed attempts. "
-                    "Try again later or ask your coordinator."),
+            "auth/login.html",
+            form=form,
+            error=_(
+                "This account is locked for a while after too many failed attempts. "
+                "Try again later or ask your coordinator."
+            ),
         ), 429
 
     if user is None:

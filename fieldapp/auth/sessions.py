@@ -85,8 +85,11 @@ def load_user() -> None:
     idle = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     absolute = timedelta(minutes=config["SESSION_ABSOLUTE_MINUTES"])
     user = auth_session.user
-    if (now - auth_session.last_seen_at > idle or now - auth_session.created_at > absolute
-            or not user.is_active):
+    if (
+        now - auth_session.last_seen_at > idle
+        or now - auth_session.created_at > absolute
+        or not user.is_active
+    ):
         auth_session.ended_at = now
         db.session().commit()
         session.clear()
@@ -101,5 +104,7 @@ def load_user() -> None:
 
 def init_app(app: Flask) -> None:
     """Load the user before every request."""
-    app.permanent_session_lifetime = timedelta(minutes=app.config["SESSION_ABSOLUTE_MINUTES"])
+    app.permanent_session_lifetime = timedelta(
+        minutes=app.config["SESSION_ABSOLUTE_MINUTES"]
+    )
     app.before_request(load_user)

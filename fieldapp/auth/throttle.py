@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy import orm
 
 from fieldapp import db
 from fieldapp.auth.models import LoginAttempt
@@ -13,22 +14,26 @@ from fieldapp.auth.models import User
 from fieldapp.db import utcnow
 
 
-def _failures_since(column: sa.ColumnElement[str], value: str, minutes: int) -> int:
+def _failures_since(
+    column: orm.InstrumentedAttribute[str], value: str, minutes: int
+) -> int:
     since = utcnow() - timedelta(minutes=minutes)
     query = sa.select(sa.func.count()).where(
         column == value, LoginAttempt.at >= since, LoginAttempt.is_success.is_(False)
     )
-    return db.session().scalar(query) or 0
+    count: int = db.session().scalar(query) or 0
+    return count
 
 
 def is_throttled(username: str, ip: str) -> bool:
     """Tell whether another attempt from ``ip`` for ``username`` must wait."""
     config = current_app.config
-    window = config["LOGIN_WINDOW_MINUTES"]
+    window: int = config["LOGIN_WINDOW_MINUTES"]
+    per_user: int = config["LOGIN_MAX_FAILURES_PER_USER"]
+    per_address: int = config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     return (
-        _failures_since(LoginAttempt.username, username, window)
-        >= config["LOGIN_MAX_FAILURES_PER_USER"]
-        or _failures_since(LoginAttempt.ip, ip, window) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+        _failures_since(LoginAttempt.username, username, window) >= per_user
+        or _failures_since(LoginAttempt.ip, ip, window) >= per_address
     )
 
 
@@ -44,6 +49,10 @@ def note_attempt(username: str, ip: str, *, success: bool, user: User | None) ->
         return
     db.session().flush()
     config = current_app.config
-    failures = _failures_since(LoginAttempt.username, username, config["LOGIN_WINDOW_MINUTES"])
+    failures = _failures_since(
+        LoginAttempt.username, username, config["LOGIN_WINDOW_MINUTES"]
+    )
     if failures >= config["LOGIN_MAX_FAILURES_PER_USER"]:
-        user.locked_until = utcnow() + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+        user.locked_until = utcnow() + timedelta(
+            minutes=config["LOGIN_LOCKOUT_MINUTES"]
+        )

@@ -26,24 +26,46 @@ VOCATION_CHOICES = [
     ("cooking", _l("Cooking")),
 ]
 WEEKDAY_CHOICES = [
-    ("1", _l("Monday")), ("2", _l("Tuesday")), ("3", _l("Wednesday")),
-    ("4", _l("Thursday")), ("5", _l("Friday")), ("6", _l("Saturday")), ("7", _l("Sunday")),
+    ("1", _l("Monday")),
+    ("2", _l("Tuesday")),
+    ("3", _l("Wednesday")),
+    ("4", _l("Thursday")),
+    ("5", _l("Friday")),
+    ("6", _l("Saturday")),
+    ("7", _l("Sunday")),
 ]
 
 
 class CourseForm(FlaskForm):
     """A course's details and schedule."""
 
-    name = StringField(_l("Course name"), validators=[
-        DataRequired(message=_l("Enter the course name.")), Length(max=200)])
+    name = StringField(
+        _l("Course name"),
+        validators=[
+            DataRequired(message=_l("Enter the course name.")),
+            Length(max=200),
+        ],
+    )
     vocation = SelectField(_l("Vocation"), choices=VOCATION_CHOICES)
     instructor_id = SelectField(_l("Instructor"), coerce=int)
-    weekdays = SelectMultipleField(_l("Days"), choices=WEEKDAY_CHOICES,
-                                   option_widget=CheckboxInput(),
-                                   widget=ListWidget(prefix_label=False))
+    weekdays = SelectMultipleField(
+        _l("Days"),
+        choices=WEEKDAY_CHOICES,
+        option_widget=CheckboxInput(),
+        widget=ListWidget(prefix_label=False),
+    )
     start_time = TimeField(_l("Starts at"), validators=[Optional()])
-    duration_minutes = IntegerField(_l("Length in minutes"), default=120, validators=[
-        NumberRange(min=15, max=600, message=_l("Enter between %(min)s and %(max)s minutes."))])
+    duration_minutes = IntegerField(
+        _l("Length in minutes"),
+        default=120,
+        validators=[
+            NumberRange(
+                min=15,
+                max=600,
+                message=_l("Enter between %(min)s and %(max)s minutes."),
+            )
+        ],
+    )
     location = StringField(_l("Location"), validators=[Length(max=200)])
     starts_on = DateField(_l("First day"), validators=[Optional()])
     ends_on = DateField(_l("Last day"), validators=[Optional()])

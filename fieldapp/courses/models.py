@@ -28,7 +28,9 @@ class Course(Model):
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
     vocation: orm.Mapped[str] = orm.mapped_column(sa.String(64))
-    instructor_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"), index=True)
+    instructor_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("user.id"), index=True
+    )
     #: ISO weekdays the class meets, comma separated ("1,3" = Monday and Wednesday)
     weekdays: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     start_time: orm.Mapped[time | None]
@@ -37,7 +39,9 @@ class Course(Model):
     starts_on: orm.Mapped[date | None]
     ends_on: orm.Mapped[date | None]
     is_active: orm.Mapped[bool] = orm.mapped_column(default=True)
-    updated_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow
+    )
 
     enrolments: orm.Mapped[list[Enrolment]] = orm.relationship(
         back_populates="course", cascade="all, delete-orphan"
@@ -55,11 +59,17 @@ class Enrolment(Model):
     __table_args__ = (sa.UniqueConstraint("course_id", "member_id"),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    course_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("course.id"), index=True)
-    member_id: orm.Mapped[uuid.UUID] = orm.mapped_column(sa.ForeignKey("member.id"), index=True)
+    course_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("course.id"), index=True
+    )
+    member_id: orm.Mapped[uuid.UUID] = orm.mapped_column(
+        sa.ForeignKey("member.id"), index=True
+    )
     enrolled_on: orm.Mapped[date] = orm.mapped_column(default=date.today)
     ended_on: orm.Mapped[date | None]
-    updated_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow
+    )
 
     course: orm.Mapped[Course] = orm.relationship(back_populates="enrolments")
     member: orm.Mapped[Member] = orm.relationship(lazy="joined")
@@ -76,7 +86,9 @@ class Attendance(Model):
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     submission_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("submission.id"))
-    course_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("course.id"), index=True)
+    course_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("course.id"), index=True
+    )
     member_id: orm.Mapped[uuid.UUID] = orm.mapped_column(sa.ForeignKey("member.id"))
     session_on: orm.Mapped[date]
     status: orm.Mapped[str] = orm.mapped_column(sa.String(16))

@@ -34,7 +34,8 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 
 def _instructor_choices() -> list[tuple[int, str]]:
     users = db.session().scalars(
-        sa.select(User).where(User.role == Role.INSTRUCTOR, User.is_active.is_(True))
+        sa.select(User)
+        .where(User.role == Role.INSTRUCTOR, User.is_active.is_(True))
         .order_by(User.full_name)
     )
     return [(user.id, user.full_name) for user in users]
@@ -65,7 +66,9 @@ def _store(form: CourseForm, course: Course) -> None:
 @require(*MANAGERS, Role.INSTRUCTOR)
 def index() -> str:
     """List the courses the user may see."""
-    courses = list(db.session().scalars(courses_visible_to(g.user).order_by(Course.name)))
+    courses = list(
+        db.session().scalars(courses_visible_to(g.user).order_by(Course.name))
+    )
     return render_template("courses/index.html", courses=courses)
 
 
@@ -105,8 +108,13 @@ def detail(course_id: int) -> str:
         form = EnrolmentForm()
         form.member_id.choices = _student_choices(course)
     enrolments = {e.member_id: e for e in course.enrolments if e.ended_on is None}
-    return render_template("courses/detail.html", course=course, students=students,
-                           enrolment_form=form, enrolments=enrolments)
+    return render_template(
+        "courses/detail.html",
+        course=course,
+        students=students,
+        enrolment_form=form,
+        enrolments=enrolments,
+    )
 
 
 @bp.get("/<int:course_id>/edit")
@@ -114,7 +122,9 @@ def detail(course_id: int) -> str:
 def edit(course_id: int) -> str:
     """Show the course form filled in."""
     course = get_course_or_404(g.user, course_id)
-    return render_template("courses/edit.html", form=_course_form(course), course=course)
+    return render_template(
+        "courses/edit.html", form=_course_form(course), course=course
+    )
 
 
 @bp.post("/<int:course_id>/edit")
@@ -133,14 +143,18 @@ def edit_submit(course_id: int) -> tuple[str, int] | Response:
 
 def _student_choices(course: Course) -> list[tuple[str, str]]:
     enrolled = sa.select(Enrolment.member_id).where(
-        Enrolment.course_id == course.id, Enrolment.ended_on.is_(None))
+        Enrolment.course_id == course.id, Enrolment.ended_on.is_(None)
+    )
     members = db.session().execute(
-        sa.select(Member, Family.name).join(Family)
+        sa.select(Member, Family.name)
+        .join(Family)
         .where(Member.id.not_in(enrolled), Family.is_active.is_(True))
         .order_by(Member.full_name)
     )
-    return [(str(member.id), f"{member.full_name} ({family_name})")
-            for member, family_name in members]
+    return [
+        (str(member.id), f"{member.full_name} ({family_name})")
+        for member, family_name in members
+    ]
 
 
 @bp.post("/<int:course_id>/enrolments")
@@ -151,12 +165,19 @@ def enrol_submit(course_id: int) -> tuple[str, int] | Response:
     form = EnrolmentForm()
     form.member_id.choices = _student_choices(course)
     if not form.validate_on_submit():
-        return render_template("courses/detail.html", course=course,
-                               students=roster_of(course), enrolment_form=form,
-                               enrolments={}), 422
+        return render_template(
+            "courses/detail.html",
+            course=course,
+            students=roster_of(course),
+            enrolment_form=form,
+            enrolments={},
+        ), 422
     member_id = uuid.UUID(form.member_id.data or "")
-    existing = db.session().scalar(sa.select(Enrolment).where(
-        Enrolment.course_id == course.id, Enrolment.member_id == member_id))
+    existing = db.session().scalar(
+        sa.select(Enrolment).where(
+            Enrolment.course_id == course.id, Enrolment.member_id == member_id
+        )
+    )
     if existing is not None:
         existing.ended_on = None
     else:

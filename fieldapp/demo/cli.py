@@ -50,7 +50,9 @@ def load_demo(password: str) -> dict[str, int]:
     for username, full_name, role, locale in STAFF:
         user = session.scalar(sa.select(User).where(User.username == username))
         if user is None:
-            user = User(username=username, full_name=full_name, role=role, locale=locale)
+            user = User(
+                username=username, full_name=full_name, role=role, locale=locale
+            )
             session.add(user)
         user.is_active = True
         user.locked_until = None
@@ -64,15 +66,27 @@ def load_demo(password: str) -> dict[str, int]:
         family_id = uuid.uuid5(_NAMESPACE, f"family:{name}")
         family = session.get(Family, family_id)
         if family is None:
-            family = Family(id=family_id, name=name, municipality=municipality,
-                            village=village, programme=programme,
-                            created_by_id=users["coordinator"].id)
+            family = Family(
+                id=family_id,
+                name=name,
+                municipality=municipality,
+                village=village,
+                programme=programme,
+                created_by_id=users["coordinator"].id,
+            )
             session.add(family)
             for full_name, birth_year, sex, relationship, school, grade in people:
-                family.members.append(Member(
-                    id=uuid.uuid5(_NAMESPACE, f"member:{full_name}"), full_name=full_name,
-                    birth_year=birth_year, sex=sex, relationship=relationship,
-                    school=school, grade=grade))
+                family.members.append(
+                    Member(
+                        id=uuid.uuid5(_NAMESPACE, f"member:{full_name}"),
+                        full_name=full_name,
+                        birth_year=birth_year,
+                        sex=sex,
+                        relationship=relationship,
+                        school=school,
+                        grade=grade,
+                    )
+                )
             family_services.index_family(family)
         for username in assignees:
             family_services.assign(family, users[username], users["coordinator"])
@@ -84,13 +98,21 @@ def load_demo(password: str) -> dict[str, int]:
         course = session.scalar(sa.select(Course).where(Course.name == name))
         if course is None:
             hour, minute = (int(part) for part in start.split(":"))
-            course = Course(name=name, vocation=vocation, weekdays=weekdays,
-                            start_time=time(hour, minute), location=location)
+            course = Course(
+                name=name,
+                vocation=vocation,
+                weekdays=weekdays,
+                start_time=time(hour, minute),
+                location=location,
+            )
             session.add(course)
         course.instructor_id = users["instructor"].id
         session.flush()
-        enrolled = set(session.scalars(
-            sa.select(Enrolment.member_id).where(Enrolment.course_id == course.id)))
+        enrolled = set(
+            session.scalars(
+                sa.select(Enrolment.member_id).where(Enrolment.course_id == course.id)
+            )
+        )
         for student in students:
             member = members_by_name[student]
             if member.id not in enrolled:
@@ -106,13 +128,18 @@ def demo_command() -> None:
     password, generated = _demo_password(current_app)
     counts = load_demo(password)
     db.session().commit()
-    click.echo(f"Demo data ready: {counts['users']} staff, {counts['families']} fictional "
-               f"families, {counts['courses']} courses.")
+    click.echo(
+        f"Demo data ready: {counts['users']} staff, {counts['families']} fictional "
+        f"families, {counts['courses']} courses."
+    )
     click.echo("Sign in at http://127.0.0.1:5000 as any of:")
     for username, _full_name, role, _locale in STAFF:
         click.echo(f"  {username:<12} ({role})")
-    source = ("generated now and kept in the instance folder" if generated
-              else "from FIELDAPP_DEMO_PASSWORD or the instance folder")
+    source = (
+        "generated now and kept in the instance folder"
+        if generated
+        else "from FIELDAPP_DEMO_PASSWORD or the instance folder"
+    )
     click.echo(f"Password for all of them: {password}   ({source})")
 
 

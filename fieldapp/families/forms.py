@@ -34,8 +34,13 @@ RELATIONSHIP_CHOICES = [
 class FamilyForm(FlaskForm):
     """A family's details."""
 
-    name = StringField(_l("Family name"), validators=[
-        DataRequired(message=_l("Enter the family name.")), Length(max=200)])
+    name = StringField(
+        _l("Family name"),
+        validators=[
+            DataRequired(message=_l("Enter the family name.")),
+            Length(max=200),
+        ],
+    )
     #: choices are set per request from the intake form's list, in the user's language
     municipality = SelectField(_l("Municipality"), validate_choice=True)
     village = StringField(_l("Village or neighbourhood"), validators=[Length(max=200)])
@@ -46,14 +51,25 @@ class FamilyForm(FlaskForm):
 class MemberForm(FlaskForm):
     """A family member."""
 
-    full_name = StringField(_l("Full name"), validators=[
-        DataRequired(message=_l("Enter the name.")), Length(max=200)])
-    birth_year = IntegerField(_l("Year of birth"), validators=[
-        Optional(), NumberRange(min=1900, max=date.today().year,
-                                message=_l("Enter a year between %(min)s and %(max)s."))])
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)],
+    )
+    birth_year = IntegerField(
+        _l("Year of birth"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1900,
+                max=date.today().year,
+                message=_l("Enter a year between %(min)s and %(max)s."),
+            ),
+        ],
+    )
     sex = SelectField(_l("Sex"), choices=SEX_CHOICES, validate_choice=True)
-    relationship = SelectField(_l("Relationship to the head of household"),
-                               choices=RELATIONSHIP_CHOICES)
+    relationship = SelectField(
+        _l("Relationship to the head of household"), choices=RELATIONSHIP_CHOICES
+    )
     school = StringField(_l("School"), validators=[Length(max=200)])
     grade = StringField(_l("Grade"), validators=[Length(max=32)])
 

@@ -26,7 +26,9 @@ class Family(Model):
     id: orm.Mapped[uuid.UUID] = orm.mapped_column(primary_key=True, default=uuid.uuid4)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
     #: name folded for search: no diacritics, Latin script, lower case
-    search_key: orm.Mapped[str] = orm.mapped_column(sa.String(400), index=True, default="")
+    search_key: orm.Mapped[str] = orm.mapped_column(
+        sa.String(400), index=True, default=""
+    )
     municipality: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="")
     village: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     programme: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="prevention")
@@ -37,10 +39,14 @@ class Family(Model):
     created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     created_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
     #: bumped on every change; devices pull what changed since their cursor
-    updated_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow, index=True
+    )
 
     members: orm.Mapped[list[Member]] = orm.relationship(
-        back_populates="family", order_by="Member.birth_year", cascade="all, delete-orphan"
+        back_populates="family",
+        order_by="Member.birth_year",
+        cascade="all, delete-orphan",
     )
 
 
@@ -50,15 +56,21 @@ class Member(Model):
     __tablename__ = "member"
 
     id: orm.Mapped[uuid.UUID] = orm.mapped_column(primary_key=True, default=uuid.uuid4)
-    family_id: orm.Mapped[uuid.UUID] = orm.mapped_column(sa.ForeignKey("family.id"), index=True)
+    family_id: orm.Mapped[uuid.UUID] = orm.mapped_column(
+        sa.ForeignKey("family.id"), index=True
+    )
     full_name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
-    search_key: orm.Mapped[str] = orm.mapped_column(sa.String(400), index=True, default="")
+    search_key: orm.Mapped[str] = orm.mapped_column(
+        sa.String(400), index=True, default=""
+    )
     birth_year: orm.Mapped[int | None]
     sex: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="")
     relationship: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     school: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     grade: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
-    updated_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow
+    )
 
     family: orm.Mapped[Family] = orm.relationship(back_populates="members")
 
@@ -67,10 +79,14 @@ class Assignment(Model):
     """A worker following a family; ended assignments are kept for history."""
 
     __tablename__ = "assignment"
-    __table_args__ = (sa.Index("ix_assignment_user_id_ended_at", "user_id", "ended_at"),)
+    __table_args__ = (
+        sa.Index("ix_assignment_user_id_ended_at", "user_id", "ended_at"),
+    )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    family_id: orm.Mapped[uuid.UUID] = orm.mapped_column(sa.ForeignKey("family.id"), index=True)
+    family_id: orm.Mapped[uuid.UUID] = orm.mapped_column(
+        sa.ForeignKey("family.id"), index=True
+    )
     user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("user.id"))
     assigned_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     assigned_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))

@@ -25,11 +25,11 @@ from fieldapp.errors import NotFoundError
 from fieldapp.families import services
 from fieldapp.families.forms import AssignmentForm
 from fieldapp.families.forms import FamilyForm
-from fieldapp.i18n import current_language
 from fieldapp.families.forms import MemberForm
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.i18n import current_language
 from fieldapp.search import name_filter
 from fieldapp.templating import municipality_choices
 
@@ -43,8 +43,11 @@ _PAGE_SIZE = 50
 def index() -> str:
     """List the families the user may see, optionally filtered by name."""
     q = request.args.get("q", "").strip()[:100]
-    query = families_visible_to(g.user).where(Family.is_active.is_(True)) \
-        if not request.args.get("all") else families_visible_to(g.user)
+    query = (
+        families_visible_to(g.user).where(Family.is_active.is_(True))
+        if not request.args.get("all")
+        else families_visible_to(g.user)
+    )
     if q:
         query = query.where(name_filter(Family.search_key, q))
     families = list(db.session().scalars(query.order_by(Family.name).limit(_PAGE_SIZE)))
@@ -55,8 +58,10 @@ def index() -> str:
 
 def _family_form(family: Family | None = None) -> FamilyForm:
     form = FamilyForm(obj=family)
-    form.municipality.choices = [("", _("Choose a municipality")),
-                                 *municipality_choices(current_language())]
+    form.municipality.choices = [
+        ("", _("Choose a municipality")),
+        *municipality_choices(current_language()),
+    ]
     return form
 
 
@@ -99,8 +104,11 @@ def detail(family_id: str) -> str:
         assignment_form = AssignmentForm()
         assignment_form.user_id.choices = _worker_choices()
     return render_template(
-        "families/detail.html", family=family, submissions=submissions,
-        assignments=services.active_assignees(family.id), assignment_form=assignment_form,
+        "families/detail.html",
+        family=family,
+        submissions=submissions,
+        assignments=services.active_assignees(family.id),
+        assignment_form=assignment_form,
         member_form=MemberForm() if g.user.role in MANAGERS else None,
     )
 
@@ -110,7 +118,9 @@ def detail(family_id: str) -> str:
 def edit(family_id: str) -> str:
     """Show the family form filled in."""
     family = get_family_or_404(g.user, family_id)
-    return render_template("families/edit.html", form=_family_form(family), family=family)
+    return render_template(
+        "families/edit.html", form=_family_form(family), family=family
+    )
 
 
 @bp.post("/<family_id>/edit")
@@ -135,8 +145,9 @@ def member_add_submit(family_id: str) -> tuple[str, int] | Response:
     family = get_family_or_404(g.user, family_id)
     form = MemberForm()
     if not form.validate_on_submit():
-        return render_template("families/member.html", form=form, family=family,
-                               member=None), 422
+        return render_template(
+            "families/member.html", form=form, family=family, member=None
+        ), 422
     member = Member(family_id=family.id)
     form.populate_obj(member)
     member.school = member.school or ""
@@ -163,8 +174,12 @@ def member_edit(family_id: str, member_id: str) -> str:
     """Show a member's form filled in."""
     family = get_family_or_404(g.user, family_id)
     member = _member_or_404(family, member_id)
-    return render_template("families/member.html", form=MemberForm(obj=member),
-                           family=family, member=member)
+    return render_template(
+        "families/member.html",
+        form=MemberForm(obj=member),
+        family=family,
+        member=member,
+    )
 
 
 @bp.post("/<family_id>/members/<member_id>/edit")
@@ -175,8 +190,9 @@ def member_edit_submit(family_id: str, member_id: str) -> tuple[str, int] | Resp
     member = _member_or_404(family, member_id)
     form = MemberForm()
     if not form.validate_on_submit():
-        return render_template("families/member.html", form=form, family=family,
-                               member=member), 422
+        return render_template(
+            "families/member.html", form=form, family=family, member=member
+        ), 422
     form.populate_obj(member)
     member.school = member.school or ""
     member.grade = member.grade or ""
@@ -189,10 +205,13 @@ def member_edit_submit(family_id: str, member_id: str) -> tuple[str, int] | Resp
 
 def _worker_choices() -> list[tuple[int, str]]:
     workers = db.session().scalars(
-        sa.select(User).where(User.role.in_([str(r) for r in CASE_WORKERS]),
-                              User.is_active.is_(True)).order_by(User.full_name)
+        sa.select(User)
+        .where(User.role.in_([str(r) for r in CASE_WORKERS]), User.is_active.is_(True))
+        .order_by(User.full_name)
     )
-    return [(worker.id, f"{worker.full_name} ({worker.username})") for worker in workers]
+    return [
+        (worker.id, f"{worker.full_name} ({worker.username})") for worker in workers
+    ]
 
 
 @bp.post("/<family_id>/assignments")
@@ -203,9 +222,12 @@ def assign_submit(family_id: str) -> tuple[str, int] | Response:
     form = AssignmentForm()
     form.user_id.choices = _worker_choices()
     if not form.validate_on_submit():
-        return render_template("errors/error.html", status=422,
-                               message=_("Choose a social worker or psychologist."),
-                               errors=form.errors), 422
+        return render_template(
+            "errors/error.html",
+            status=422,
+            message=_("Choose a social worker or psychologist."),
+            errors=form.errors,
+        ), 422
     worker = db.session().get(User, form.user_id.data)
     assert worker is not None  # noqa: S101 - validate_choice checked it
     assignment = services.assign(family, worker, g.user)

@@ -26,14 +26,17 @@ def index_family(family: Family) -> None:
 def assign(family: Family, worker: User, by: User | None) -> Assignment:
     """Make ``worker`` follow ``family``, unless they already do."""
     current = db.session().scalar(
-        sa.select(Assignment).where(Assignment.family_id == family.id,
-                                    Assignment.user_id == worker.id,
-                                    Assignment.ended_at.is_(None))
+        sa.select(Assignment).where(
+            Assignment.family_id == family.id,
+            Assignment.user_id == worker.id,
+            Assignment.ended_at.is_(None),
+        )
     )
     if current is not None:
         return current
-    assignment = Assignment(family_id=family.id, user_id=worker.id,
-                            assigned_by_id=by.id if by else None)
+    assignment = Assignment(
+        family_id=family.id, user_id=worker.id, assigned_by_id=by.id if by else None
+    )
     db.session().add(assignment)
     # Devices pull by the family's updated_at: a new assignee must see it.
     family.updated_at = utcnow()
@@ -48,9 +51,11 @@ def end_assignment(assignment: Assignment) -> None:
 
 def active_assignees(family_id: uuid.UUID) -> list[Assignment]:
     """Return the current assignments of a family, with their users."""
-    query = (sa.select(Assignment).where(Assignment.family_id == family_id,
-                                         Assignment.ended_at.is_(None))
-             .order_by(Assignment.assigned_at))
+    query = (
+        sa.select(Assignment)
+        .where(Assignment.family_id == family_id, Assignment.ended_at.is_(None))
+        .order_by(Assignment.assigned_at)
+    )
     return list(db.session().scalars(query))
 
 

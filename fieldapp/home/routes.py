@@ -26,13 +26,24 @@ def index() -> str:
     user = g.user
     family_count = db.session().scalar(
         sa.select(sa.func.count()).select_from(
-            families_visible_to(user).where(Family.is_active.is_(True)).subquery()))
-    courses = list(db.session().scalars(
-        courses_visible_to(user).where(Course.is_active.is_(True)).order_by(Course.name)))
+            families_visible_to(user).where(Family.is_active.is_(True)).subquery()
+        )
+    )
+    courses = list(
+        db.session().scalars(
+            courses_visible_to(user)
+            .where(Course.is_active.is_(True))
+            .order_by(Course.name)
+        )
+    )
     from fieldapp.submissions.forms_registry import forms_for
 
-    return render_template("home/index.html", family_count=family_count or 0,
-                           courses=courses, fillable=forms_for(user))
+    return render_template(
+        "home/index.html",
+        family_count=family_count or 0,
+        courses=courses,
+        fillable=forms_for(user),
+    )
 
 
 @bp.get("/healthz")

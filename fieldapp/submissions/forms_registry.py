@@ -13,7 +13,9 @@ from forms import load_registry
 
 def init_app(app: Flask) -> None:
     """Load every form document once; a broken document stops the app from starting."""
-    app.extensions["fieldapp.forms"] = load_registry(app.config.get("FORMS_DIR") or None)
+    app.extensions["fieldapp.forms"] = load_registry(
+        app.config.get("FORMS_DIR") or None
+    )
 
 
 def registry() -> FormRegistry:
@@ -24,4 +26,6 @@ def registry() -> FormRegistry:
 
 def forms_for(user: User) -> list[FormDefinition]:
     """Return the latest definitions that ``user``'s role may fill."""
-    return [definition for definition in registry().all() if user.role in definition.roles]
+    return [
+        definition for definition in registry().all() if user.role in definition.roles
+    ]

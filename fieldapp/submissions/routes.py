@@ -66,18 +66,28 @@ def _respondent_locale() -> str:
 
 def _context(definition: FormDefinition, *, shell: bool) -> dict[str, Any]:
     """Return what the fill page shows around the questions (subject, roster)."""
-    context: dict[str, Any] = {"family": None, "families": [], "course": None, "roster": []}
+    context: dict[str, Any] = {
+        "family": None,
+        "families": [],
+        "course": None,
+        "roster": [],
+    }
     if definition.subject == "family":
         family_id = request.values.get("family") or request.values.get("subject_id")
         if family_id and not shell:
             context["family"] = get_family_or_404(g.user, family_id)
         elif not shell:
-            context["families"] = list(db.session().scalars(
-                families_visible_to(g.user).where(Family.is_active.is_(True))
-                .order_by(Family.name)))
+            context["families"] = list(
+                db.session().scalars(
+                    families_visible_to(g.user)
+                    .where(Family.is_active.is_(True))
+                    .order_by(Family.name)
+                )
+            )
     elif definition.subject == "course_session":
         course_id = request.values.get("course", type=int) or request.values.get(
-            "course_id", type=int)
+            "course_id", type=int
+        )
         if course_id is None:
             raise NotFoundError(_("Choose a course first."))
         course = get_course_or_404(g.user, course_id)
@@ -93,19 +103,28 @@ def fill(form_id: str) -> str:
     """Show an empty form; ``?shell=1`` gives the copy kept offline (no people's data)."""
     definition = get_definition_or_404(form_id)
     shell = request.args.get("shell") == "1"
-    form = FillForm(submission_uuid=str(uuid.uuid4()),
-                    started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                    respondent_locale=_respondent_locale(),
-                    form_version=definition.version,
-                    subject_id=str(uuid.uuid4()) if definition.subject == "new_family" else "")
+    form = FillForm(
+        submission_uuid=str(uuid.uuid4()),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        respondent_locale=_respondent_locale(),
+        form_version=definition.version,
+        subject_id=str(uuid.uuid4()) if definition.subject == "new_family" else "",
+    )
     context = _context(definition, shell=shell)
     if context["family"] is not None:
         form.subject_id.data = str(context["family"].id)
     if context["course"] is not None:
         form.course_id.data = context["course"].id
-    return render_template("submissions/fill.html", definition=definition, form=form,
-                           answers={}, errors={}, shell=shell,
-                           respondent_locale=form.respondent_locale.data, **context)
+    return render_template(
+        "submissions/fill.html",
+        definition=definition,
+        form=form,
+        answers={},
+        errors={},
+        shell=shell,
+        respondent_locale=form.respondent_locale.data,
+        **context,
+    )
 
 
 @bp.post("/forms/<form_id>")
@@ -116,9 +135,16 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
     form = FillForm()
     if not form.validate_on_submit():
         # A tampered or incomplete envelope: show the form again with what was typed.
-        return _refill(definition, form, from_form_data(definition, request.form),
-                       {"_form": [_("The form could not be read. Please check and send "
-                                    "it again.")]}), 400
+        return _refill(
+            definition,
+            form,
+            from_form_data(definition, request.form),
+            {
+                "_form": [
+                    _("The form could not be read. Please check and send it again.")
+                ]
+            },
+        ), 400
     item = {
         "uuid": form.submission_uuid.data,
         "form_id": definition.id,
@@ -127,29 +153,50 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
         "course_id": form.course_id.data,
         "started_at": form.started_at.data or None,
         "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "respondent_locale": normalize(form.respondent_locale.data) or current_language(),
+        "respondent_locale": normalize(form.respondent_locale.data)
+        or current_language(),
         "answers": from_form_data(definition, request.form),
     }
     result = ingest_item(item, user=g.user, device_id=None, locale=current_language())
     if result.status == "rejected":
-        errors = {path: [e["message"] for e in issues] for path, issues in result.errors.items()}
+        errors = {
+            path: [e["message"] for e in issues]
+            for path, issues in result.errors.items()
+        }
         return _refill(definition, form, item["answers"], errors), 422
-    return redirect(url_for("submissions.receipt", submission_id=item["uuid"],
-                            status=result.status))
+    return redirect(
+        url_for("submissions.receipt", submission_id=item["uuid"], status=result.status)
+    )
 
 
-def _refill(definition: FormDefinition, form: FillForm, answers: dict[str, Any],
-            errors: dict[str, list[str]]) -> str:
+def _refill(
+    definition: FormDefinition,
+    form: FillForm,
+    answers: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> str:
     request_values = request.values
-    context: dict[str, Any] = {"family": None, "families": [], "course": None, "roster": []}
+    context: dict[str, Any] = {
+        "family": None,
+        "families": [],
+        "course": None,
+        "roster": [],
+    }
     try:
         context = _context(definition, shell=False)
     except NotFoundError:
         if definition.subject != "family" or not request_values.get("subject_id"):
             raise
-    return render_template("submissions/fill.html", definition=definition, form=form,
-                           answers=answers, errors=errors, shell=False,
-                           respondent_locale=_respondent_locale(), **context)
+    return render_template(
+        "submissions/fill.html",
+        definition=definition,
+        form=form,
+        answers=answers,
+        errors=errors,
+        shell=False,
+        respondent_locale=_respondent_locale(),
+        **context,
+    )
 
 
 def get_submission_or_404(submission_id: str) -> Submission:
@@ -158,7 +205,9 @@ def get_submission_or_404(submission_id: str) -> Submission:
     :raise 404: if unknown, of a form the role may not read, or outside the user's scope.
     """
     sid = parse_uuid_or_404(submission_id)
-    submission = db.session().scalar(sa.select(Submission).where(Submission.uuid == sid))
+    submission = db.session().scalar(
+        sa.select(Submission).where(Submission.uuid == sid)
+    )
     if submission is None or not services.may_read(g.user, submission):
         raise NotFoundError()
     return submission
@@ -169,16 +218,22 @@ def get_submission_or_404(submission_id: str) -> Submission:
 def receipt(submission_id: str) -> str:
     """Confirm that a submission was stored, with its receipt."""
     submission = get_submission_or_404(submission_id)
-    return render_template("submissions/receipt.html", submission=submission,
-                           duplicate=request.args.get("status") == "duplicate")
+    return render_template(
+        "submissions/receipt.html",
+        submission=submission,
+        duplicate=request.args.get("status") == "duplicate",
+    )
 
 
 @bp.get("/submissions/")
 @require()
 def index() -> str:
     """List recent submissions: the user's own, or everyone's for coordinators."""
-    submissions = [s for s in services.recent_for_user(g.user, limit=50)
-                   if may_read_form(g.user, s.form_id)]
+    submissions = [
+        s
+        for s in services.recent_for_user(g.user, limit=50)
+        if may_read_form(g.user, s.form_id)
+    ]
     return render_template("submissions/index.html", submissions=submissions)
 
 
@@ -195,12 +250,27 @@ def detail(submission_id: str) -> str:
     can_see_sensitive = may_read_sensitive(g.user, submission.form_id)
     if can_see_sensitive and submission.sensitive_answers:
         merge_sensitive(answers, decrypt_json(submission.sensitive_answers))
-    family = db.session().get(Family, submission.family_id) if submission.family_id else None
-    course = db.session().get(Course, submission.course_id) if submission.course_id else None
-    log.record("view", "submission", submission.uuid, form=submission.form_id,
-               sensitive=can_see_sensitive)
+    family = (
+        db.session().get(Family, submission.family_id) if submission.family_id else None
+    )
+    course = (
+        db.session().get(Course, submission.course_id) if submission.course_id else None
+    )
+    log.record(
+        "view",
+        "submission",
+        submission.uuid,
+        form=submission.form_id,
+        sensitive=can_see_sensitive,
+    )
     db.session().commit()
-    return render_template("submissions/detail.html", submission=submission,
-                           definition=definition, answers=answers, family=family,
-                           course=course, can_see_sensitive=can_see_sensitive,
-                           roster_names=services.member_names(answers))
+    return render_template(
+        "submissions/detail.html",
+        submission=submission,
+        definition=definition,
+        answers=answers,
+        family=family,
+        course=course,
+        can_see_sensitive=can_see_sensitive,
+        roster_names=services.member_names(answers),
+    )

@@ -7,8 +7,9 @@ from typing import Any
 from forms import FormDefinition
 
 
-def split_sensitive(definition: FormDefinition,
-                    answers: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def split_sensitive(
+    definition: FormDefinition, answers: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return (plain, sensitive) answers; rows keep their shape in both parts."""
     plain: dict[str, Any] = {}
     secret: dict[str, Any] = {}
@@ -21,16 +22,23 @@ def split_sensitive(definition: FormDefinition,
             continue
         row_secrets = {sub.id for sub in question.questions if sub.sensitive}
         if row_secrets and isinstance(value, list):
-            plain[question.id] = [{k: v for k, v in row.items() if k not in row_secrets}
-                                  for row in value]
-            hidden = [{k: v for k, v in row.items() if k in row_secrets} for row in value]
+            plain[question.id] = [
+                {k: v for k, v in row.items() if k not in row_secrets} for row in value
+            ]
+            hidden = [
+                {k: v for k, v in row.items() if k in row_secrets} for row in value
+            ]
             if any(hidden):
                 secret[question.id] = hidden
         elif row_secrets and isinstance(value, dict):
-            plain[question.id] = {key: {k: v for k, v in row.items() if k not in row_secrets}
-                                  for key, row in value.items()}
-            hidden_rows = {key: {k: v for k, v in row.items() if k in row_secrets}
-                           for key, row in value.items()}
+            plain[question.id] = {
+                key: {k: v for k, v in row.items() if k not in row_secrets}
+                for key, row in value.items()
+            }
+            hidden_rows = {
+                key: {k: v for k, v in row.items() if k in row_secrets}
+                for key, row in value.items()
+            }
             if any(hidden_rows.values()):
                 secret[question.id] = hidden_rows
         else:

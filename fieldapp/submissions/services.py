@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -19,12 +20,16 @@ def readable_form_ids(user: User) -> list[str]:
     return [form_id for form_id, roles in FORM_READERS.items() if user.role in roles]
 
 
-def recent_for_family(user: User, family_id: uuid.UUID, limit: int = 20) -> list[Submission]:
+def recent_for_family(
+    user: User, family_id: uuid.UUID, limit: int = 20
+) -> list[Submission]:
     """Return the latest submissions about a family that ``user`` may read."""
     query = (
         sa.select(Submission)
-        .where(Submission.family_id == family_id,
-               Submission.form_id.in_(readable_form_ids(user)))
+        .where(
+            Submission.family_id == family_id,
+            Submission.form_id.in_(readable_form_ids(user)),
+        )
         .order_by(Submission.received_at.desc())
         .limit(limit)
     )
@@ -66,10 +71,8 @@ def member_names(answers: dict[str, Any]) -> dict[str, str]:
 
     def collect(value: Any) -> None:
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 ids.add(uuid.UUID(value))
-            except ValueError:
-                pass
         elif isinstance(value, list):
             for item in value:
                 collect(item)
@@ -81,5 +84,7 @@ def member_names(answers: dict[str, Any]) -> dict[str, str]:
     collect(answers)
     if not ids:
         return {}
-    rows = db.session().execute(sa.select(Member.id, Member.full_name).where(Member.id.in_(ids)))
+    rows = db.session().execute(
+        sa.select(Member.id, Member.full_name).where(Member.id.in_(ids))
+    )
     return {str(member_id): name for member_id, name in rows}

@@ -20,25 +20,43 @@ ROLE_CHOICES = [
     ("coordinator", _l("Coordinator")),
     ("admin", _l("Administrator")),
 ]
-LOCALE_CHOICES = [("sq", "Shqip"), ("sr_Latn", "Srpski"), ("sr_Cyrl", "Српски"),
-                  ("en", "English")]
+LOCALE_CHOICES = [
+    ("sq", "Shqip"),
+    ("sr_Latn", "Srpski"),
+    ("sr_Cyrl", "Српски"),
+    ("en", "English"),
+]
 
 
 class UserForm(FlaskForm):
     """A staff account; the password is optional when editing."""
 
-    username = StringField(_l("Username"), validators=[
-        DataRequired(message=_l("Enter a username.")), Length(max=64),
-        Regexp(r"^[A-Za-z0-9._-]+$",
-               message=_l("Use only letters without accents, digits, dots, dashes and "
-                          "underscores."))],
-        render_kw={"autocapitalize": "none", "spellcheck": "false"})
-    full_name = StringField(_l("Full name"), validators=[
-        DataRequired(message=_l("Enter the full name.")), Length(max=200)])
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(message=_l("Enter a username.")),
+            Length(max=64),
+            Regexp(
+                r"^[A-Za-z0-9._-]+$",
+                message=_l(
+                    "Use only letters without accents, digits, dots, dashes and "
+                    "underscores."
+                ),
+            ),
+        ],
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(message=_l("Enter the full name.")), Length(max=200)],
+    )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
-    password = PasswordField(_l("New password"), validators=[Optional(), Length(max=256)],
-                             render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), Length(max=256)],
+        render_kw={"autocomplete": "new-password"},
+    )
     is_active = BooleanField(_l("Active (may sign in)"), default=True)
 
 

@@ -49,7 +49,9 @@ def _user_or_404(user_id: int) -> User:
 @require(*MANAGERS)
 def index() -> str:
     """List staff accounts."""
-    users = db.session().scalars(sa.select(User).order_by(User.is_active.desc(), User.full_name))
+    users = db.session().scalars(
+        sa.select(User).order_by(User.is_active.desc(), User.full_name)
+    )
     return render_template("users/index.html", users=list(users))
 
 
@@ -78,8 +80,13 @@ def create_submit() -> tuple[str, int] | Response:
         valid = False
     if not valid:
         return render_template("users/edit.html", form=form, user=None), 422
-    user = services.create_user(username, form.full_name.data or "", form.role.data or "",
-                                form.password.data or "", form.locale.data or "sq")
+    user = services.create_user(
+        username,
+        form.full_name.data or "",
+        form.role.data or "",
+        form.password.data or "",
+        form.locale.data or "sq",
+    )
     services.set_active(user, bool(form.is_active.data))
     log.record("create", "user", user.id)
     db.session().commit()
@@ -105,8 +112,11 @@ def edit_submit(user_id: int) -> tuple[str, int] | Response:
     if valid and services.username_taken(username, except_id=user.id):
         form.username.errors = [_("This username is already taken.")]
         return render_template("users/edit.html", form=form, user=user), 409
-    if valid and form.password.data and (
-            problem := password_problem(form.password.data, username)):
+    if (
+        valid
+        and form.password.data
+        and (problem := password_problem(form.password.data, username))
+    ):
         form.password.errors = [problem]
         valid = False
     if not valid:

@@ -21,8 +21,15 @@ def username_taken(username: str, *, except_id: int | None = None) -> bool:
     return db.session().scalar(query) is not None
 
 
-def create_user(username: str, full_name: str, role: str, password: str,
-                locale: str = "sq", *, check_password: bool = True) -> User:
+def create_user(
+    username: str,
+    full_name: str,
+    role: str,
+    password: str,
+    locale: str = "sq",
+    *,
+    check_password: bool = True,
+) -> User:
     """Add an account; the caller commits.
 
     :raise ConflictError: if the username is taken.
@@ -34,8 +41,9 @@ def create_user(username: str, full_name: str, role: str, password: str,
     Role(role)
     if check_password and (problem := password_problem(password, username)):
         raise ValidationFailed(problem, errors={"password": [problem]})
-    user = User(username=username, full_name=full_name, role=role, locale=locale,
-                is_active=True)
+    user = User(
+        username=username, full_name=full_name, role=role, locale=locale, is_active=True
+    )
     user.set_password(password)
     db.session().add(user)
     db.session().flush()

@@ -99,16 +99,21 @@ def config_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(engine: sa.Engine, database_url: str, config_overrides: dict[str, Any],
-        tmp_path: Path) -> Iterator[Flask]:
+def app(
+    engine: sa.Engine,
+    database_url: str,
+    config_overrides: dict[str, Any],
+    tmp_path: Path,
+) -> Iterator[Flask]:
     """A fresh app whose database work is rolled back after the test."""
     test_app = create_app(app_config(database_url, **config_overrides))
     test_app.instance_path = str(tmp_path / "instance")
     with engine.connect() as connection:
         outer = connection.begin()
         # Code under test may commit: it only releases a SAVEPOINT inside `outer`.
-        db.sessionmaker(test_app).configure(bind=connection,
-                                            join_transaction_mode="create_savepoint")
+        db.sessionmaker(test_app).configure(
+            bind=connection, join_transaction_mode="create_savepoint"
+        )
         yield test_app
         outer.rollback()
 
@@ -147,8 +152,10 @@ class AuthActions:
     def login(self, username: str, password: str = PASSWORD) -> Any:
         """Sign in as ``username``."""
         token = csrf_token(self._client)
-        return self._client.post("/auth/login", data={
-            "username": username, "password": password, "csrf_token": token})
+        return self._client.post(
+            "/auth/login",
+            data={"username": username, "password": password, "csrf_token": token},
+        )
 
     def logout(self) -> Any:
         """Sign out."""
@@ -170,12 +177,23 @@ def auth(client: FlaskClient) -> AuthActions:
 def make_user(app: Flask) -> Callable[..., User]:
     """Return a function that stores a user and returns it."""
 
-    def make(username: str = "ana", role: str = "social_worker", *,
-             password: str = PASSWORD, locale: str = "en", full_name: str | None = None,
-             is_active: bool = True) -> User:
+    def make(
+        username: str = "ana",
+        role: str = "social_worker",
+        *,
+        password: str = PASSWORD,
+        locale: str = "en",
+        full_name: str | None = None,
+        is_active: bool = True,
+    ) -> User:
         with app.app_context():
-            user = User(username=username, role=role, locale=locale, is_active=is_active,
-                        full_name=full_name or username.title())
+            user = User(
+                username=username,
+                role=role,
+                locale=locale,
+                is_active=is_active,
+                full_name=full_name or username.title(),
+            )
             user.set_password(password)
             db.session().add(user)
             db.session().commit()
@@ -188,13 +206,21 @@ def make_user(app: Flask) -> Callable[..., User]:
 def make_family(app: Flask) -> Callable[..., Family]:
     """Return a function that stores a family with members and assignments."""
 
-    def make(name: str = "Krasniqi", *, members: tuple[str, ...] = ("Arben", "Fatime"),
-             assigned_to: tuple[User, ...] = (), municipality: str = "prishtine") -> Family:
+    def make(
+        name: str = "Krasniqi",
+        *,
+        members: tuple[str, ...] = ("Arben", "Fatime"),
+        assigned_to: tuple[User, ...] = (),
+        municipality: str = "prishtine",
+    ) -> Family:
         with app.app_context():
             family = Family(id=uuid.uuid4(), name=name, municipality=municipality)
             for index, member_name in enumerate(members):
-                family.members.append(Member(id=uuid.uuid4(), full_name=member_name,
-                                             birth_year=2010 + index))
+                family.members.append(
+                    Member(
+                        id=uuid.uuid4(), full_name=member_name, birth_year=2010 + index
+                    )
+                )
             family_services.index_family(family)
             db.session().add(family)
             db.session().flush()
@@ -210,11 +236,20 @@ def make_family(app: Flask) -> Callable[..., Family]:
 def make_course(app: Flask) -> Callable[..., Course]:
     """Return a function that stores a course taught by ``instructor`` with students."""
 
-    def make(instructor: User, *, students: tuple[Member, ...] = (),
-             name: str = "Welding", vocation: str = "welding") -> Course:
+    def make(
+        instructor: User,
+        *,
+        students: tuple[Member, ...] = (),
+        name: str = "Welding",
+        vocation: str = "welding",
+    ) -> Course:
         with app.app_context():
-            course = Course(name=name, vocation=vocation, instructor_id=instructor.id,
-                            weekdays="1,3")
+            course = Course(
+                name=name,
+                vocation=vocation,
+                instructor_id=instructor.id,
+                weekdays="1,3",
+            )
             db.session().add(course)
             db.session().flush()
             for member in students:

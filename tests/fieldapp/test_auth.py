@@ -63,7 +63,10 @@ def test_logout_ends_the_session_on_the_server(client, auth, make_user, app):
     assert replay.get("/").status_code == 302
     with app.app_context():
         open_sessions = db.session().scalar(
-            sa.select(sa.func.count()).select_from(AuthSession).where(AuthSession.ended_at.is_(None)))
+            sa.select(sa.func.count())
+            .select_from(AuthSession)
+            .where(AuthSession.ended_at.is_(None))
+        )
     assert open_sessions == 0
 
 
@@ -71,9 +74,15 @@ def test_login_redirects_only_to_local_paths(client, auth, make_user):
     make_user("ana")
     token = auth.csrf("/auth/login")
     for evil in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        response = client.post("/auth/login", data={
-            "username": "ana", "password": "a long test passphrase", "csrf_token": token,
-            "next": evil})
+        response = client.post(
+            "/auth/login",
+            data={
+                "username": "ana",
+                "password": "a long test passphrase",
+                "csrf_token": token,
+                "next": evil,
+            },
+        )
         assert response.headers["Location"] == "/", evil
         auth.logout()
         token = auth.csrf("/auth/login")
@@ -83,8 +92,9 @@ def test_failed_logins_are_in_the_access_log(client, auth, make_user, app):
     make_user("ana")
     auth.login("ana", "wrong password here")
     with app.app_context():
-        entry = db.session().scalar(sa.select(AccessLogEntry).where(
-            AccessLogEntry.action == "login_failed"))
+        entry = db.session().scalar(
+            sa.select(AccessLogEntry).where(AccessLogEntry.action == "login_failed")
+        )
     assert entry is not None
     assert entry.username == "ana"
     assert entry.ip == "127.0.0.1"

@@ -12,7 +12,9 @@ from fieldapp.families.models import Family
 
 def _count(app, model, *where) -> int:
     with app.app_context():
-        return db.session().scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+        return db.session().scalar(
+            sa.select(sa.func.count()).select_from(model).where(*where)
+        )
 
 
 def test_demo_loads_the_demo_data_and_is_safe_to_run_twice(app, runner, monkeypatch):
@@ -23,7 +25,9 @@ def test_demo_loads_the_demo_data_and_is_safe_to_run_twice(app, runner, monkeypa
     counts = [_count(app, m) for m in (User, Family, Course, Enrolment, Assignment)]
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert [_count(app, m) for m in (User, Family, Course, Enrolment, Assignment)] == counts
+    assert [
+        _count(app, m) for m in (User, Family, Course, Enrolment, Assignment)
+    ] == counts
     assert counts[1] >= 12
     with app.app_context():
         users = {u.username: u for u in db.session().scalars(sa.select(User))}
@@ -39,11 +43,15 @@ def test_demo_loads_the_demo_data_and_is_safe_to_run_twice(app, runner, monkeypa
     assert _count(app, Assignment, Assignment.user_id == users["psych"].id) >= 2
 
 
-def test_demo_generates_and_prints_a_password_when_none_is_given(app, runner, monkeypatch):
+def test_demo_generates_and_prints_a_password_when_none_is_given(
+    app, runner, monkeypatch
+):
     monkeypatch.delenv("FIELDAPP_DEMO_PASSWORD", raising=False)
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    line = next(ln for ln in result.output.splitlines() if ln.startswith("Password for all"))
+    line = next(
+        ln for ln in result.output.splitlines() if ln.startswith("Password for all")
+    )
     password = line.split(":", 1)[1].split()[0]
     assert len(password) >= 12
     with app.app_context():
@@ -55,8 +63,19 @@ def test_demo_generates_and_prints_a_password_when_none_is_given(app, runner, mo
 
 
 def test_user_create_command_creates_a_user(app, runner):
-    result = runner.invoke(args=["user", "create", "vesa", "--role", "psychologist",
-                                 "--name", "Vesa Gashi", "--password", "a strong passphrase"])
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "vesa",
+            "--role",
+            "psychologist",
+            "--name",
+            "Vesa Gashi",
+            "--password",
+            "a strong passphrase",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session().scalar(sa.select(User).where(User.username == "vesa"))
@@ -67,28 +86,60 @@ def test_user_create_command_creates_a_user(app, runner):
 
 def test_user_create_refuses_a_duplicate_username(app, runner, make_user):
     make_user("vesa")
-    result = runner.invoke(args=["user", "create", "vesa", "--role", "instructor",
-                                 "--password", "a strong passphrase"])
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "vesa",
+            "--role",
+            "instructor",
+            "--password",
+            "a strong passphrase",
+        ]
+    )
     assert result.exit_code != 0
     assert "already taken" in result.output
 
 
 def test_user_create_refuses_a_weak_password(app, runner):
-    result = runner.invoke(args=["user", "create", "vesa", "--role", "instructor",
-                                 "--password", "password123"])
+    result = runner.invoke(
+        args=[
+            "user",
+            "create",
+            "vesa",
+            "--role",
+            "instructor",
+            "--password",
+            "password123",
+        ]
+    )
     assert result.exit_code != 0
     with app.app_context():
-        assert db.session().scalar(sa.select(User).where(User.username == "vesa")) is None
+        assert (
+            db.session().scalar(sa.select(User).where(User.username == "vesa")) is None
+        )
 
 
 def test_db_upgrade_command_creates_the_schema_and_is_safe_to_repeat(tmp_path):
     from fieldapp import create_app
 
-    fresh = create_app({"TESTING": True, "SECRET_KEY": "t",
-                        "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.sqlite"})
+    fresh = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/fresh.sqlite",
+        }
+    )
     for _ in range(2):
         result = fresh.test_cli_runner().invoke(args=["db", "upgrade"])
         assert result.exit_code == 0, result.output
         assert "Database at head" in result.output
     tables = set(sa.inspect(db.engine(fresh)).get_table_names())
-    assert {"user", "family", "member", "submission", "access_log", "alembic_version"} <= tables
+    assert {
+        "user",
+        "family",
+        "member",
+        "submission",
+        "access_log",
+        "alembic_version",
+    } <= tables

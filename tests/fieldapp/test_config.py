@@ -15,7 +15,12 @@ def test_refuses_to_start_in_production_with_the_default_secret_key(tmp_path: Pa
 
 
 def test_starts_in_production_with_a_real_secret_key(tmp_path: Path):
-    app = create_app({"SECRET_KEY": "a real secret", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite"})
+    app = create_app(
+        {
+            "SECRET_KEY": "a real secret",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite",
+        }
+    )
     assert not app.debug
     assert app.config["SESSION_COOKIE_NAME"] == "__Host-fieldapp"
 
@@ -30,7 +35,9 @@ def test_environment_variables_override_defaults(monkeypatch, tmp_path: Path):
     assert str(db.engine(app).url).endswith("env.sqlite")
 
 
-def test_default_database_is_sqlite_in_the_instance_folder_with_wal_and_foreign_keys(tmp_path: Path):
+def test_default_database_is_sqlite_in_the_instance_folder_with_wal_and_foreign_keys(
+    tmp_path: Path,
+):
     app = create_app({"TESTING": True, "SECRET_KEY": "t"})
     app.instance_path = str(tmp_path / "instance")
     url = db.database_url(app)
@@ -41,8 +48,12 @@ def test_default_database_is_sqlite_in_the_instance_folder_with_wal_and_foreign_
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     engine.dispose()
-    assert sqlite3.connect(tmp_path / "instance" / "fieldapp.sqlite").execute(
-        "PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert (
+        sqlite3.connect(tmp_path / "instance" / "fieldapp.sqlite")
+        .execute("PRAGMA journal_mode")
+        .fetchone()[0]
+        == "wal"
+    )
 
 
 def test_every_view_must_declare_an_access_rule(tmp_path: Path):

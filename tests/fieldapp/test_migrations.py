@@ -11,7 +11,6 @@ from fieldapp import db
 from fieldapp.models import metadata
 
 
-
 def _diff(engine: sa.Engine) -> list:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
@@ -22,7 +21,9 @@ def test_migrations_produce_exactly_the_models_schema(engine):
     assert _diff(engine) == []
 
 
-def test_migrations_downgrade_to_nothing_and_upgrade_again(database_url, engine, schema_tools):
+def test_migrations_downgrade_to_nothing_and_upgrade_again(
+    database_url, engine, schema_tools
+):
     scratch = db.create_engine(database_url)
     try:
         config = db.alembic_config(database_url)

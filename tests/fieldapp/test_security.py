@@ -10,33 +10,52 @@ import sqlalchemy as sa
 from fieldapp import db
 from fieldapp.auth.models import AuthSession
 from fieldapp.auth.models import User
-
 from fieldapp.db import utcnow
 
-from .conftest import PASSWORD  # noqa: TID252
-from .conftest import csrf_token  # noqa: TID252
+from .conftest import PASSWORD
+from .conftest import csrf_token
 
 
 def _age_sessions(app, **delta: int) -> None:
     with app.app_context():
         for auth_session in db.session().scalars(sa.select(AuthSession)):
             auth_session.last_seen_at = utcnow() - timedelta(**delta)
-            auth_session.created_at = min(auth_session.created_at, auth_session.last_seen_at)
+            auth_session.created_at = min(
+                auth_session.created_at, auth_session.last_seen_at
+            )
         db.session().commit()
 
 
 # --- cookies and sessions ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("config_overrides", [{"SESSION_COOKIE_SECURE": True}])
-def test_session_cookie_is_host_prefixed_secure_httponly_samesite(client, make_user, config_overrides):
+def test_session_cookie_is_host_prefixed_secure_httponly_samesite(
+    client, make_user, config_overrides
+):
     make_user("ana")
     page = client.get("/auth/login", base_url="https://localhost")
-    token = page.get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
-    response = client.post("/auth/login", base_url="https://localhost", data={
-        "username": "ana", "password": "a long test passphrase", "csrf_token": token},
-        headers={"Referer": "https://localhost/auth/login"})
+    token = (
+        page.get_data(as_text=True)
+        .split('name="csrf-token" content="')[1]
+        .split('"')[0]
+    )
+    response = client.post(
+        "/auth/login",
+        base_url="https://localhost",
+        data={
+            "username": "ana",
+            "password": "a long test passphrase",
+            "csrf_token": token,
+        },
+        headers={"Referer": "https://localhost/auth/login"},
+    )
     assert response.status_code == 302
-    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("__Host-fieldapp="))
+    cookie = next(
+        h
+        for h in response.headers.getlist("Set-Cookie")
+        if h.startswith("__Host-fieldapp=")
+    )
     assert "Secure" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -44,7 +63,9 @@ def test_session_cookie_is_host_prefixed_secure_httponly_samesite(client, make_u
     assert "Domain" not in cookie
 
 
-def test_login_starts_a_new_session_so_a_planted_cookie_is_useless(client, auth, make_user, app):
+def test_login_starts_a_new_session_so_a_planted_cookie_is_useless(
+    client, auth, make_user, app
+):
     make_user("ana")
     client.get("/auth/login")
     planted = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
@@ -60,14 +81,27 @@ def test_login_starts_a_new_session_so_a_planted_cookie_is_useless(client, auth,
 def test_https_post_from_another_site_is_refused(client, make_user, config_overrides):
     make_user("ana")
     page = client.get("/auth/login", base_url="https://localhost")
-    token = page.get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
-    response = client.post("/auth/login", base_url="https://localhost", data={
-        "username": "ana", "password": "a long test passphrase", "csrf_token": token},
-        headers={"Referer": "https://evil.example/login"})
+    token = (
+        page.get_data(as_text=True)
+        .split('name="csrf-token" content="')[1]
+        .split('"')[0]
+    )
+    response = client.post(
+        "/auth/login",
+        base_url="https://localhost",
+        data={
+            "username": "ana",
+            "password": "a long test passphrase",
+            "csrf_token": token,
+        },
+        headers={"Referer": "https://evil.example/login"},
+    )
     assert response.status_code == 400
 
 
-def test_another_users_session_cookie_is_tied_to_that_user_only(client, auth, make_user, app):
+def test_another_users_session_cookie_is_tied_to_that_user_only(
+    client, auth, make_user, app
+):
     make_user("ana")
     make_user("bora", "instructor")
     auth.login("bora")
@@ -97,13 +131,16 @@ def test_idle_session_gets_a_json_401_on_the_api(client, auth, make_user, app):
     assert response.json["code"] == 401
 
 
-def test_session_ends_after_the_absolute_timeout_even_when_active(client, auth, make_user, app):
+def test_session_ends_after_the_absolute_timeout_even_when_active(
+    client, auth, make_user, app
+):
     make_user("ana")
     auth.login("ana")
     with app.app_context():
         for auth_session in db.session().scalars(sa.select(AuthSession)):
             auth_session.created_at = utcnow() - timedelta(
-                minutes=app.config["SESSION_ABSOLUTE_MINUTES"] + 1)
+                minutes=app.config["SESSION_ABSOLUTE_MINUTES"] + 1
+            )
             auth_session.last_seen_at = utcnow()
         db.session().commit()
     assert client.get("/").status_code == 302
@@ -120,17 +157,29 @@ def test_deactivating_a_user_ends_their_sessions(client, auth, make_user, app):
     make_user("boss", "admin")
     admin = app.test_client()
     token = csrf_token(admin)
-    admin.post("/auth/login", data={"username": "boss", "password": PASSWORD, "csrf_token": token})
+    admin.post(
+        "/auth/login",
+        data={"username": "boss", "password": PASSWORD, "csrf_token": token},
+    )
     token = csrf_token(admin, f"/users/{victim.id}/edit")
-    response = admin.post(f"/users/{victim.id}/edit", data={
-        "username": "ana", "full_name": "Ana", "role": "social_worker", "locale": "en",
-        "password": "", "csrf_token": token})  # is_active unchecked
+    response = admin.post(
+        f"/users/{victim.id}/edit",
+        data={
+            "username": "ana",
+            "full_name": "Ana",
+            "role": "social_worker",
+            "locale": "en",
+            "password": "",
+            "csrf_token": token,
+        },
+    )  # is_active unchecked
     assert response.status_code == 302
     assert client.get("/").status_code == 302
     assert auth.login("ana").status_code == 401
 
 
 # --- headers ---------------------------------------------------------------------------
+
 
 def test_pages_carry_the_security_headers(client):
     response = client.get("/auth/login")
@@ -145,7 +194,9 @@ def test_pages_carry_the_security_headers(client):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
 
-def test_pages_and_apis_with_beneficiary_data_are_not_cached(client, auth, make_user, make_family):
+def test_pages_and_apis_with_beneficiary_data_are_not_cached(
+    client, auth, make_user, make_family
+):
     user = make_user("ana")
     family = make_family(assigned_to=(user,))
     auth.login("ana")
@@ -163,24 +214,35 @@ def test_templates_have_no_inline_script_or_style(app):
     offenders = []
     for template in root.rglob("templates/**/*.html"):
         text = template.read_text(encoding="utf-8")
-        if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"<style\b", text) \
-                or re.search(r'\sstyle="', text) or re.search(r"\son[a-z]+=\"", text):
+        if (
+            re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text)
+            or re.search(r"<style\b", text)
+            or re.search(r'\sstyle="', text)
+            or re.search(r"\son[a-z]+=\"", text)
+        ):
             offenders.append(str(template.relative_to(root)))
     assert offenders == []
 
 
 # --- login throttling ------------------------------------------------------------------
 
-def test_a_flood_of_wrong_passwords_is_throttled_then_locks_the_account(client, auth, make_user, app):
+
+def test_a_flood_of_wrong_passwords_is_throttled_then_locks_the_account(
+    client, auth, make_user, app
+):
     make_user("ana")
     limit = app.config["LOGIN_MAX_FAILURES_PER_USER"]
-    statuses = [auth.login("ana", f"wrong guess {i}").status_code for i in range(limit + 2)]
+    statuses = [
+        auth.login("ana", f"wrong guess {i}").status_code for i in range(limit + 2)
+    ]
     assert statuses[:limit] == [401] * limit
     assert statuses[limit:] == [429, 429]
     # Even the right password is refused while locked, with a clear message.
     locked = auth.login("ana")
     assert locked.status_code == 429
-    assert "wait" in locked.get_data(as_text=True) or "locked" in locked.get_data(as_text=True)
+    assert "wait" in locked.get_data(as_text=True) or "locked" in locked.get_data(
+        as_text=True
+    )
     with app.app_context():
         user = db.session().scalar(sa.select(User).where(User.username == "ana"))
         assert user.locked_until is not None
