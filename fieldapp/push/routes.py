@@ -143,9 +143,9 @@ def _drop_extra_subscriptions(user_id: int) -> None:
 @bp.delete("/api/v1/push/subscriptions")
 @require()
 def unsubscribe_submit() -> Response:
-    """Forget one of the signed-in user's subscriptions (no error if it is unknown)."""
+    """Forget one of the signed-in user's subscriptions (204 even if it is unknown)."""
     data = _json_body(UnsubscribeSchema())
-    result = db.session().execute(
+    db.session().execute(
         sa.delete(PushSubscription)
         .where(
             PushSubscription.endpoint == data["endpoint"],
@@ -154,7 +154,7 @@ def unsubscribe_submit() -> Response:
         .execution_options(synchronize_session=False)
     )
     db.session().commit()
-    return jsonify(removed=bool(getattr(result, "rowcount", 0)))
+    return Response(status=204)
 
 
 def _subscription_count(user_id: int) -> int:
