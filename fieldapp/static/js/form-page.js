@@ -143,6 +143,7 @@ export async function enhanceForm(form, ctx) {
     await offerDraft();
   }
   applyShowIf(form, def);
+  form.dataset.enhanced = '1'; // tests and styles can tell the script has taken over
 
   function freshIdentity() {
     field('submission_uuid').value = crypto.randomUUID();
