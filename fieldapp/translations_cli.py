@@ -42,7 +42,7 @@ LANGUAGES = ("sq", "sr_Latn", "sr_Cyrl", "en")
 KEEP_LATIN = re.compile(
     r"%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]|<[^<>]*>|\{[^{}\s]*\}|&#?\w+;"
     r"|(?:https?://|www\.)[^\s<>\"]+"
-    r"|\b(?:fieldapp|JavaScript|\w*[qwxyQWXY]\w*)\b"
+    r"|\b(?:fieldapp|JavaScript|\w*[qwxyQWXY]\w*(?:-\w+)*)\b"
 )
 CYRILLIC_HEADER = (
     "Serbian (Cyrillic) translations for fieldapp.\n"
@@ -251,7 +251,11 @@ def js_catalog(lang: str) -> dict[str, object]:
     }
 
 
-def compile_catalogs(langs: tuple[str, ...] = LANGUAGES) -> list[str]:
+def compile_catalogs(
+    langs: tuple[str, ...] = LANGUAGES,
+    mo_dir: Path = TRANSLATIONS,
+    json_dir: Path = STATIC_I18N,
+) -> list[str]:
     """Write the .mo files and the browser's JSON catalogs; return statistics lines."""
     stats = []
     for domain in DOMAINS:
@@ -260,19 +264,21 @@ def compile_catalogs(langs: tuple[str, ...] = LANGUAGES) -> list[str]:
             catalog = read_catalog(path, lang)
             total = sum(1 for _ in _messages(catalog))
             done = sum(1 for m in _messages(catalog) if not m.fuzzy and not _missing(m))
-            with path.with_suffix(".mo").open("wb") as handle:
+            target = mo_dir / lang / "LC_MESSAGES" / f"{domain}.mo"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with target.open("wb") as handle:
                 write_mo(handle, catalog, use_fuzzy=False)
             share = 100 * done // total if total else 100
             stats.append(
                 f"{done} of {total} messages ({share}%) translated in "
                 f"{path.relative_to(ROOT)}"
             )
-    STATIC_I18N.mkdir(parents=True, exist_ok=True)
+    json_dir.mkdir(parents=True, exist_ok=True)
     for lang in langs:
         data = json.dumps(
             js_catalog(lang), ensure_ascii=False, sort_keys=True, separators=(",", ":")
         )
-        (STATIC_I18N / f"{lang}.json").write_text(data + "\n", encoding="utf-8")
+        (json_dir / f"{lang}.json").write_text(data + "\n", encoding="utf-8")
     return stats
 
 
