@@ -206,6 +206,30 @@ class PWA:
         result: list[str] = PWA.idb(page, "(await outbox.list()).map((r) => r.uuid)")
         return result
 
+    @staticmethod
+    def enqueue_visits(page: Page, n: int) -> list[str]:
+        """Put ``n`` valid home visits in the outbox through outbox.js; return their uuids."""
+        uuids: list[str] = PWA.idb(
+            page,
+            f"""(async () => {{
+              const user = await db.getMeta('user');
+              const family = (await db.all('families'))[0];
+              const out = [];
+              for (let i = 0; i < {n}; i += 1) {{
+                const item = {{ uuid: crypto.randomUUID(), form_id: 'home_visit', form_version: 1,
+                  subject_id: family.id, course_id: null, started_at: new Date().toISOString(),
+                  completed_at: new Date().toISOString(), respondent_locale: 'sq',
+                  author_id: user.id, answers: {{ visit_date: '2026-01-1' + (i % 10),
+                  present_members: [family.members[0].id], living_conditions: 3,
+                  risk_level: 'low' }} }};
+                await outbox.enqueue(item, {{ label: 'visit ' + i }});
+                out.push(item.uuid);
+              }}
+              return out;
+            }})()""",
+        )
+        return uuids
+
 
 @pytest.fixture(scope="session")
 def pwa() -> type[PWA]:
