@@ -31,6 +31,20 @@ PASSWORD = "a long test passphrase"
 TEST_DATA_KEY = "8ZTt6nd7m3tH9c4M6a0kq2WbI6Jx6gkYk0nqzK0Zr8Q="
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """Hash test passwords with cheap Argon2id parameters; production keeps the defaults."""
+    from argon2 import PasswordHasher
+
+    from fieldapp.auth import models
+
+    saved = models._hasher, models._DUMMY_HASH
+    models._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    models._DUMMY_HASH = models._hasher.hash("not-a-real-password")
+    yield
+    models._hasher, models._DUMMY_HASH = saved
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Return the test database: FIELDAPP_TEST_DATABASE_URL, else a temporary SQLite file."""
