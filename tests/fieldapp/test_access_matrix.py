@@ -17,15 +17,27 @@ from flask.testing import FlaskClient
 from fieldapp import db
 from fieldapp.submissions.ingest import ingest_item
 
-ROLES = ("admin", "coordinator", "social", "social2", "psych", "instructor", "instructor2")
+ROLES = (
+    "admin",
+    "coordinator",
+    "social",
+    "social2",
+    "psych",
+    "instructor",
+    "instructor2",
+)
 MANAGERS = {"admin", "coordinator"}
 STAFF = set(ROLES)
 
 
-def rule(allowed: set[str], hidden: set[str] = frozenset(), public: bool = False) -> dict[str, str]:
+def rule(
+    allowed: set[str], hidden: set[str] = frozenset(), public: bool = False
+) -> dict[str, str]:
     """Return {role: letter} for every role and the anonymous visitor."""
-    decision = {role: ("H" if role in hidden else "A" if role in allowed else "D")
-                for role in ROLES}
+    decision = {
+        role: ("H" if role in hidden else "A" if role in allowed else "D")
+        for role in ROLES
+    }
     decision["anon"] = "A" if public else "L"
     return decision
 
@@ -49,47 +61,110 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "users.create_submit": ("POST", "/users/new", rule(MANAGERS)),
     "users.edit": ("GET", "/users/{social_id}/edit", rule(MANAGERS)),
     "users.edit_submit": ("POST", "/users/{social_id}/edit", rule(MANAGERS)),
-    "families.index": ("GET", "/families/", rule(MANAGERS | {"social", "social2", "psych"})),
+    "families.index": (
+        "GET",
+        "/families/",
+        rule(MANAGERS | {"social", "social2", "psych"}),
+    ),
     "families.create": ("GET", "/families/new", rule(MANAGERS)),
     "families.create_submit": ("POST", "/families/new", rule(MANAGERS)),
-    "families.detail": ("GET", "/families/{family}",
-                        rule(MANAGERS | {"social", "psych"}, hidden={"social2"})),
+    "families.detail": (
+        "GET",
+        "/families/{family}",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
     "families.edit": ("GET", "/families/{family}/edit", rule(MANAGERS)),
     "families.edit_submit": ("POST", "/families/{family}/edit", rule(MANAGERS)),
-    "families.member_add_submit": ("POST", "/families/{family}/members", rule(MANAGERS)),
-    "families.member_edit": ("GET", "/families/{family}/members/{member}/edit", rule(MANAGERS)),
-    "families.member_edit_submit": ("POST", "/families/{family}/members/{member}/edit",
-                                    rule(MANAGERS)),
-    "families.assign_submit": ("POST", "/families/{family}/assignments", rule(MANAGERS)),
-    "families.unassign_submit": ("POST", "/families/{family}/assignments/{assignment}/end",
-                                 rule(MANAGERS)),
-    "courses.index": ("GET", "/courses/", rule(MANAGERS | {"instructor", "instructor2"})),
-    "courses.detail": ("GET", "/courses/{course}",
-                       rule(MANAGERS | {"instructor"}, hidden={"instructor2"})),
+    "families.member_add_submit": (
+        "POST",
+        "/families/{family}/members",
+        rule(MANAGERS),
+    ),
+    "families.member_edit": (
+        "GET",
+        "/families/{family}/members/{member}/edit",
+        rule(MANAGERS),
+    ),
+    "families.member_edit_submit": (
+        "POST",
+        "/families/{family}/members/{member}/edit",
+        rule(MANAGERS),
+    ),
+    "families.assign_submit": (
+        "POST",
+        "/families/{family}/assignments",
+        rule(MANAGERS),
+    ),
+    "families.unassign_submit": (
+        "POST",
+        "/families/{family}/assignments/{assignment}/end",
+        rule(MANAGERS),
+    ),
+    "courses.index": (
+        "GET",
+        "/courses/",
+        rule(MANAGERS | {"instructor", "instructor2"}),
+    ),
+    "courses.detail": (
+        "GET",
+        "/courses/{course}",
+        rule(MANAGERS | {"instructor"}, hidden={"instructor2"}),
+    ),
     "courses.create": ("GET", "/courses/new", rule(MANAGERS)),
     "courses.create_submit": ("POST", "/courses/new", rule(MANAGERS)),
     "courses.edit": ("GET", "/courses/{course}/edit", rule(MANAGERS)),
     "courses.edit_submit": ("POST", "/courses/{course}/edit", rule(MANAGERS)),
     "courses.enrol_submit": ("POST", "/courses/{course}/enrolments", rule(MANAGERS)),
-    "courses.unenrol_submit": ("POST", "/courses/{course}/enrolments/{enrolment}/end",
-                               rule(MANAGERS)),
+    "courses.unenrol_submit": (
+        "POST",
+        "/courses/{course}/enrolments/{enrolment}/end",
+        rule(MANAGERS),
+    ),
     "submissions.index": ("GET", "/submissions/", rule(STAFF)),
-    "submissions.fill": ("GET", "/forms/home_visit",
-                         rule(MANAGERS | {"social", "social2"})),
-    "submissions.fill_submit": ("POST", "/forms/home_visit",
-                                rule(MANAGERS | {"social", "social2"})),
+    "submissions.fill": (
+        "GET",
+        "/forms/home_visit",
+        rule(MANAGERS | {"social", "social2"}),
+    ),
+    "submissions.fill_submit": (
+        "POST",
+        "/forms/home_visit",
+        rule(MANAGERS | {"social", "social2"}),
+    ),
     # A home visit to the family of "social": psychologists following the family may
     # read it; another social worker and instructors may not know it exists.
-    "submissions.detail": ("GET", "/submissions/{visit}",
-                           rule(MANAGERS | {"social", "psych"},
-                                hidden={"social2", "instructor", "instructor2"})),
-    "submissions.receipt": ("GET", "/submissions/{visit}/receipt",
-                            rule(MANAGERS | {"social", "psych"},
-                                 hidden={"social2", "instructor", "instructor2"})),
+    "submissions.detail": (
+        "GET",
+        "/submissions/{visit}",
+        rule(
+            MANAGERS | {"social", "psych"},
+            hidden={"social2", "instructor", "instructor2"},
+        ),
+    ),
+    "submissions.receipt": (
+        "GET",
+        "/submissions/{visit}/receipt",
+        rule(
+            MANAGERS | {"social", "psych"},
+            hidden={"social2", "instructor", "instructor2"},
+        ),
+    ),
     "review.index": ("GET", "/review/", rule(MANAGERS)),
-    "review.conflict": ("GET", "/review/conflicts/999999", rule(set(), hidden=MANAGERS)),
-    "review.conflict_submit": ("POST", "/review/conflicts/999999", rule(set(), hidden=MANAGERS)),
-    "review.rejected_submit": ("POST", "/review/rejected/999999", rule(set(), hidden=MANAGERS)),
+    "review.conflict": (
+        "GET",
+        "/review/conflicts/999999",
+        rule(set(), hidden=MANAGERS),
+    ),
+    "review.conflict_submit": (
+        "POST",
+        "/review/conflicts/999999",
+        rule(set(), hidden=MANAGERS),
+    ),
+    "review.rejected_submit": (
+        "POST",
+        "/review/rejected/999999",
+        rule(set(), hidden=MANAGERS),
+    ),
     "push.settings": ("GET", "/settings/notifications", rule(STAFF)),
     "push.settings_test_submit": ("POST", "/settings/notifications/test", rule(STAFF)),
     "push.key": ("GET", "/api/v1/push/key", rule(STAFF)),
@@ -106,7 +181,9 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
 def test_every_route_has_a_decision(app):
     endpoints = {r.endpoint for r in app.url_map.iter_rules()} - {"static"}
     missing = endpoints - set(EXPECTED)
-    assert missing == set(), f"routes without an access decision in this table: {missing}"
+    assert missing == set(), (
+        f"routes without an access decision in this table: {missing}"
+    )
     stale = set(EXPECTED) - endpoints
     assert stale == set(), f"decisions for routes that no longer exist: {stale}"
 
@@ -122,39 +199,71 @@ def world(app, make_user, make_family, make_course) -> SimpleNamespace:
         "instructor": make_user("instructor", "instructor"),
         "instructor2": make_user("instructor2", "instructor"),
     }
-    family = make_family("Krasniqi", members=("Arben Krasniqi", "Fatime Krasniqi"),
-                         assigned_to=(users["social"], users["psych"]))
-    other = make_family("Gashi", members=("Valon Gashi",), assigned_to=(users["social2"],))
+    family = make_family(
+        "Krasniqi",
+        members=("Arben Krasniqi", "Fatime Krasniqi"),
+        assigned_to=(users["social"], users["psych"]),
+    )
+    other = make_family(
+        "Gashi", members=("Valon Gashi",), assigned_to=(users["social2"],)
+    )
     course = make_course(users["instructor"], students=tuple(family.members))
-    make_course(users["instructor2"], students=tuple(other.members), name="Tailoring",
-                vocation="tailoring")
+    make_course(
+        users["instructor2"],
+        students=tuple(other.members),
+        name="Tailoring",
+        vocation="tailoring",
+    )
     with app.test_request_context():
         visit = str(uuid.uuid4())
-        result = ingest_item({
-            "uuid": visit, "form_id": "home_visit", "form_version": 1,
-            "subject_id": str(family.id), "course_id": None,
-            "respondent_locale": "en", "answers": {
-                "visit_date": date.today().isoformat(),
-                "present_members": [str(family.members[0].id)],
-                "living_conditions": 3, "risk_level": "low"}},
-            user=db.session().merge(users["social"]), device_id=None, locale="en")
+        result = ingest_item(
+            {
+                "uuid": visit,
+                "form_id": "home_visit",
+                "form_version": 1,
+                "subject_id": str(family.id),
+                "course_id": None,
+                "respondent_locale": "en",
+                "answers": {
+                    "visit_date": date.today().isoformat(),
+                    "present_members": [str(family.members[0].id)],
+                    "living_conditions": 3,
+                    "risk_level": "low",
+                },
+            },
+            user=db.session().merge(users["social"]),
+            device_id=None,
+            locale="en",
+        )
         assert result.status == "accepted", result.errors
         from fieldapp.devices.models import Device
         from fieldapp.families.models import Assignment
 
         device = Device(id=uuid.uuid4(), user_id=users["social"].id)
         db.session().add(device)
-        assignment = db.session().query(Assignment).filter_by(
-            family_id=family.id, user_id=users["social"].id).one()
+        assignment = (
+            db.session()
+            .query(Assignment)
+            .filter_by(family_id=family.id, user_id=users["social"].id)
+            .one()
+        )
         from fieldapp.courses.models import Enrolment
 
         enrolment = db.session().query(Enrolment).filter_by(course_id=course.id).first()
         db.session().commit()
     return SimpleNamespace(
         users=users,
-        ids={"family": family.id, "member": family.members[0].id, "course": course.id,
-             "visit": visit, "device": device.id, "assignment": assignment.id,
-             "enrolment": enrolment.id if enrolment else 0, "social_id": users["social"].id})
+        ids={
+            "family": family.id,
+            "member": family.members[0].id,
+            "course": course.id,
+            "visit": visit,
+            "device": device.id,
+            "assignment": assignment.id,
+            "enrolment": enrolment.id if enrolment else 0,
+            "social_id": users["social"].id,
+        },
+    )
 
 
 def _client(app, username: str | None) -> tuple[FlaskClient, str]:
@@ -163,9 +272,14 @@ def _client(app, username: str | None) -> tuple[FlaskClient, str]:
     page = client.get("/auth/login").get_data(as_text=True)
     token = page.split('name="csrf-token" content="')[1].split('"')[0]
     if username:
-        client.post("/auth/login", data={"username": username,
-                                         "password": "a long test passphrase",
-                                         "csrf_token": token})
+        client.post(
+            "/auth/login",
+            data={
+                "username": username,
+                "password": "a long test passphrase",
+                "csrf_token": token,
+            },
+        )
         page = client.get("/submissions/").get_data(as_text=True)
         token = page.split('name="csrf-token" content="')[1].split('"')[0]
     return client, token
@@ -180,7 +294,9 @@ def _outcome(response, path: str) -> str:
     location = response.headers.get("Location", "")
     if status == 302 and "logged_out=1" in location:
         return "A"  # a successful sign-out lands on the sign-in page
-    if status == 401 or (status == 302 and "/auth/login" in location and path != "/auth/login"):
+    if status == 401 or (
+        status == 302 and "/auth/login" in location and path != "/auth/login"
+    ):
         return "L"
     return "A"
 
@@ -200,10 +316,12 @@ def test_route_allows_and_denies_exactly_the_expected_roles(app, world, endpoint
         elif path.startswith("/api/"):
             response = client.open(path, method=method, json={}, headers=headers)
         else:
-            response = client.open(path, method=method, data={"csrf_token": token},
-                                   headers=headers)
+            response = client.open(
+                path, method=method, data={"csrf_token": token}, headers=headers
+            )
         # 503 only where push is not configured in this test app (no VAPID keys).
-        assert response.status_code < 500 or (endpoint == "push.key" and
-                                              response.status_code == 503), role
+        assert response.status_code < 500 or (
+            endpoint == "push.key" and response.status_code == 503
+        ), role
         actual[role] = _outcome(response, path)
     assert actual == expected
