@@ -42,7 +42,8 @@ LANGUAGES = ("sq", "sr_Latn", "sr_Cyrl", "en")
 KEEP_LATIN = re.compile(
     r"%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]|<[^<>]*>|\{[^{}\s]*\}|&#?\w+;"
     r"|(?:https?://|www\.)[^\s<>\"]+"
-    r"|\b(?:fieldapp|JavaScript|\w*[qwxyQWXY]\w*(?:-\w+)*)\b"
+    r"|\b(?:fieldapp|JavaScript|JSON|https?|iPhone|iOS|Android|P-256|base64url"
+    r"|\w*[qwxyQWXY]\w*(?:-\w+)*)\b"
 )
 CYRILLIC_HEADER = (
     "Serbian (Cyrillic) translations for fieldapp.\n"
