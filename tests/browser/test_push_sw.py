@@ -101,6 +101,15 @@ def shown(page: Page, count: int = 1) -> list[dict[str, Any]]:
     raise AssertionError(f"fewer than {count} notifications shown")
 
 
+def wait_for(page: Page, expression: str) -> None:
+    """Poll ``expression`` in the page (page.wait_for_function needs eval: the CSP says no)."""
+    for _ in range(100):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false: {expression}")
+
+
 def worker(context: BrowserContext) -> Worker:
     [sw] = context.service_workers
     return sw
@@ -208,7 +217,7 @@ def test_click_focuses_a_window_already_on_that_page(
     signed_in: Page, cdp: CDPSession, live_server: Any
 ) -> None:
     signed_in.goto("/families/")
-    signed_in.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for(signed_in, "navigator.serviceWorker.controller !== null")
     deliver(
         signed_in,
         cdp,
@@ -239,16 +248,14 @@ def test_settings_switch_reports_when_subscribing_is_impossible(
         switch = signed_in.get_by_role(
             "switch", name="Send notifications to this device"
         )
-        signed_in.wait_for_function("!document.getElementById('push-switch').disabled")
+        wait_for(signed_in, "!document.getElementById('push-switch').disabled")
         assert not switch.is_checked()
 
         switch.click()
 
         status = signed_in.locator("#push-status")
-        signed_in.wait_for_function(
-            "document.getElementById('push-status').textContent"
-        )
-        signed_in.wait_for_function("!document.getElementById('push-switch').disabled")
+        wait_for(signed_in, "document.getElementById('push-status').textContent")
+        wait_for(signed_in, "!document.getElementById('push-switch').disabled")
         assert status.inner_text().strip()
         assert not switch.is_checked()
         assert not [e for e in errors if "Content Security Policy" in e]

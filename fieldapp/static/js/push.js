@@ -1,15 +1,7 @@
 // Web Push on/off for this device: subscribe with the server's VAPID key, tell the
 // server (POST/DELETE /api/v1/push/subscriptions). Used by /settings/notifications.
 
-/**
- * Translate an English text. A local stand-in until static/js/i18n.js lands: texts go
- * through t() so they can be extracted and translated like the others.
- * @param {string} text English text
- * @returns {string}
- */
-function t(text) {
-  return text;
-}
+import { t } from './i18n.js';
 
 const KEY_URL = '/api/v1/push/key';
 const SUBSCRIPTIONS_URL = '/api/v1/push/subscriptions';
@@ -49,6 +41,7 @@ async function callApi(method, url, body) {
     const error = new Error(data.message || `HTTP ${response.status}`);
     error.code = response.status;
     error.error = data.error || '';
+    error.isApi = true;
     throw error;
   }
   return data;
@@ -132,11 +125,13 @@ function explain(error) {
     case 'not_configured':
       return t('Notifications are not set up on this server yet.');
     default:
-      if (error.code === 401) return t('Please sign in again, then try again.');
-      if (error.code === 0 || error instanceof TypeError) {
+      if (error.isApi && error.code === 401) return t('Please sign in again, then try again.');
+      if (error instanceof TypeError) {
         return t('No connection. Try again when you are online.');
       }
-      return error.message || t('Notifications could not be turned on. Please try again.');
+      // API errors carry a message in the user's language; browser errors do not.
+      if (error.isApi && error.message) return error.message;
+      return t('Notifications could not be turned on here. Please try again later.');
   }
 }
 
