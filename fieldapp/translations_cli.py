@@ -294,16 +294,29 @@ def _report(found: dict[str, list[str]]) -> None:
 def extract_command() -> None:
     """Extract the strings of Python, templates and JavaScript into the .pot files."""
     for domain in DOMAINS:
+        target = pot_path(domain)
+        fresh = target.with_suffix(".pot.new")
         try:
-            warnings = extract_to(domain, pot_path(domain))
+            warnings = extract_to(domain, fresh)
         except subprocess.CalledProcessError as error:
+            fresh.unlink(missing_ok=True)
             raise click.ClickException(
                 f"extraction of {domain} failed:\n{error.stderr}"
             ) from None
         if warnings.strip():
+            fresh.unlink(missing_ok=True)
             raise click.ClickException(f"extraction of {domain} warned:\n{warnings}")
-        count = sum(1 for _ in _messages(read_catalog(pot_path(domain))))
-        click.echo(f"{pot_path(domain).relative_to(ROOT)}: {count} messages")
+        # Only a new date? Keep the old file, so the catalogs do not churn.
+        if target.exists() and _undated(target) == _undated(fresh):
+            fresh.unlink()
+        else:
+            fresh.replace(target)
+        count = sum(1 for _ in _messages(read_catalog(target)))
+        click.echo(f"{target.relative_to(ROOT)}: {count} messages")
+
+
+def _undated(path: Path) -> bytes:
+    return re.sub(rb'"POT-Creation-Date: [^"]*"', b"", path.read_bytes())
 
 
 @translate.command("update", with_appcontext=False)
