@@ -97,7 +97,8 @@ def test_family_intake_creates_the_family_and_its_members(
     assert stored.respondent_locale == "sr_Cyrl"
     with app.app_context():
         family = db.session().get(Family, uuid.UUID(data["subject_id"]))
-        assert family is not None and family.name == "Morina"
+        assert family is not None
+        assert family.name == "Morina"
         assert sorted(m.full_name for m in family.members) == [
             "Hysen Morina",
             "Kushtrim Morina",
