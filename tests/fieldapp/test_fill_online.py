@@ -266,3 +266,13 @@ def test_a_role_that_may_not_fill_a_form_gets_403(client, auth, people):
     auth.login("social")
     assert client.get("/forms/psych_support").status_code == 403
     assert client.get("/forms/no_such_form").status_code == 404
+
+
+def test_without_javascript_continue_shows_the_chosen_familys_members(client, auth, people):
+    auth.login("social")
+    page = client.get("/forms/home_visit?lang=en").get_data(as_text=True)
+    assert 'name="continue"' in page
+    family = people["family"]
+    assert "Endrit Hoxha" not in page
+    page = client.get(f"/forms/home_visit?subject_id={family.id}&continue=1").get_data(as_text=True)
+    assert "Endrit Hoxha" in page
