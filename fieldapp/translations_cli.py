@@ -1,4 +1,11 @@
-"""`flask translate`: extract, update, derive Cyrillic, check and compile catalogs."""
+"""`flask translate`: extract, update, derive Cyrillic, check and compile catalogs.
+
+After adding strings: `flask translate extract && flask translate update`, then fill
+the empty and fuzzy entries of sq and sr_Latn (`flask translate check` lists them; en is
+filled with the English itself), then `flask translate cyrillic` (never edit sr_Cyrl)
+and `flask translate compile`. `python -m fieldapp.translations_cli <command>` does
+the same without any app settings (for `make install`).
+"""
 
 from __future__ import annotations
 
