@@ -179,7 +179,9 @@ class PWA:
     def ready(page: Page) -> None:
         """Wait for the worker to control the page and the first pull to be stored."""
         page.wait_for_function("navigator.serviceWorker.controller !== null")
-        PWA.wait_until(page, "(await db.getMeta('pagesSignature')) !== null")
+        PWA.wait_until(
+            page, "(await db.getMeta('cursor')) && (await db.getMeta('pagesSignature'))"
+        )
 
     @staticmethod
     def wait_until(page: Page, expression: str, timeout_ms: int = 15000) -> None:

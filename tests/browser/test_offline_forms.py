@@ -27,7 +27,7 @@ def open_offline(page: Page, context: BrowserContext, path: str) -> None:
 
 def submit_and_confirm(page: Page) -> str:
     """Press send and return the uuid of the confirmation (saved on the phone)."""
-    page.click("#fill-form button[type=submit]")
+    page.click("#fill-form button[type=submit]:visible")
     saved = page.wait_for_selector("[data-saved-uuid]")
     uuid = saved.get_attribute("data-saved-uuid")
     assert uuid

@@ -84,7 +84,7 @@ def test_restart_of_the_browser_while_offline_loses_and_doubles_nothing(
     page.locator("label:has(input[name=present_members])").first.click()
     page.locator("label:has(input[name=living_conditions][value='4'])").click()
     page.locator("label:has(input[name=risk_level][value=no_concern])").click()
-    page.click("#fill-form button[type=submit]")
+    page.click("#fill-form button[type=submit]:visible")
     saved = page.wait_for_selector("[data-saved-uuid]").get_attribute("data-saved-uuid")
     uuids = [saved, *pwa.enqueue_visits(page, 2)]
     ctx.close()

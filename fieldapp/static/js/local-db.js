@@ -145,9 +145,10 @@ export function applyPull(pull) {
     };
     await replace('families', pull.families, pull.family_ids);
     await replace('courses', pull.courses, pull.course_ids);
-    const formIds = (pull.forms || []).map((f) => f.id);
-    // The forms list is complete on every pull: the user may no longer fill the others.
-    await replace('forms', pull.forms, formIds);
+    // Forms come only when they changed (then the list is complete): replace them all.
+    if (pull.full || (pull.forms && pull.forms.length)) {
+      await replace('forms', pull.forms, (pull.forms || []).map((f) => f.id));
+    }
   });
 }
 
@@ -162,7 +163,7 @@ export function wipeUserData(userId, { keepQueued = false } = {}) {
     await tx.objectStore('families').clear();
     await tx.objectStore('courses').clear();
     await tx.objectStore('forms').clear();
-    await tx.objectStore('meta').delete('cursor');
+    for (const key of ['cursor', 'pagesSignature', 'pagesAt', 'languages']) await tx.objectStore('meta').delete(key);
     for (const name of keepQueued ? ['receipts'] : ['receipts', 'drafts']) {
       const store = tx.objectStore(name);
       for (const record of await store.getAll()) {

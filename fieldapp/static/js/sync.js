@@ -25,13 +25,34 @@ let timer = null;
 let inFlight = null;
 let again = false;
 
-/** Return this device's id, made once and kept in IndexedDB. */
-export async function deviceId() {
-  let id = await getMeta('deviceId');
+/**
+ * Return this browser's device id for `userId`, made once and kept in IndexedDB. The
+ * server binds a device id to one user, so a phone shared by colleagues has one per user.
+ * @param {number} userId
+ * @param {{renew?: boolean}} [options] renew: replace the id (the server gave it to someone else)
+ */
+export async function deviceId(userId, { renew = false } = {}) {
+  const key = `deviceId:${userId}`;
+  let id = renew ? null : await getMeta(key);
   if (!id) {
     id = crypto.randomUUID();
-    await setMeta('deviceId', id);
+    await setMeta(key, id);
   }
+  return id;
+}
+
+async function register(user, csrf) {
+  let id = await deviceId(user.id);
+  if ((await getMeta('deviceRegisteredFor')) === `${user.id}:${id}`) return id;
+  const body = () => ({ device_id: id, app_version: APP_VERSION });
+  try {
+    await apiFetch('/api/v1/devices', { method: 'POST', csrf, deviceId: id, body: body() });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 409) throw err;
+    id = await deviceId(user.id, { renew: true });
+    await apiFetch('/api/v1/devices', { method: 'POST', csrf, deviceId: id, body: body() });
+  }
+  await setMeta('deviceRegisteredFor', `${user.id}:${id}`);
   return id;
 }
 
@@ -93,14 +114,9 @@ async function runOnce(reason) {
   if (!user) { result.ok = true; return result; }
   if (!navigator.onLine) { announce(result); return result; }
   try {
-    const id = await deviceId();
     const csrf = await freshCsrf();
     await setMeta('authNeeded', false);
-    if ((await getMeta('deviceRegisteredFor')) !== `${user.id}:${id}`) {
-      await apiFetch('/api/v1/devices', { method: 'POST', csrf, deviceId: id,
-        body: { device_id: id, app_version: APP_VERSION } });
-      await setMeta('deviceRegisteredFor', `${user.id}:${id}`);
-    }
+    const id = await register(user, csrf);
     await push(user, id, csrf, result);
     await pull(user, result);
     await setMeta('lastSyncAt', new Date().toISOString());

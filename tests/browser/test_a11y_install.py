@@ -1,0 +1,105 @@
+"""axe finds no accessibility violations on the form pages, the start page and the login
+page (online and from the offline cache); the manifest has no installability errors.
+
+Needs axe-core: `npm install --no-save --no-package-lock axe-core@4.14.1` at the repo root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext
+from playwright.sync_api import Page
+from playwright.sync_api import Playwright
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/lib/chromium/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"]
+
+
+def violations(page: Page) -> list[str]:
+    """Run axe on the page; return one line per violation and node."""
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".flatMap((v) => v.nodes.map((n) => v.id + ': ' + n.target.join(' ') + ' ' + n.failureSummary))"
+    )
+    return list(found)
+
+
+@pytest.fixture
+def axe_context(context: BrowserContext) -> BrowserContext:
+    """A context with axe loaded into every page (an init script passes the strict CSP)."""
+    if not AXE.exists():
+        pytest.fail(
+            f"{AXE} is missing: run `npm install --no-save axe-core@4.14.1` at the repo root"
+        )
+    context.add_init_script(path=str(AXE))
+    return context
+
+
+def check(page: Page, path: str, *, selector: str = "main") -> list[str]:
+    """Open ``path``, wait for the script to finish, return axe's complaints."""
+    page.goto(path)
+    page.wait_for_selector(selector)
+    page.wait_for_timeout(300)  # let the status line and the form script render
+    return [f"{path}: {v}" for v in violations(page)]
+
+
+def test_login_start_and_form_pages_have_no_axe_violations(
+    axe_context: BrowserContext, live_server: Any, pwa: Any
+) -> None:
+    page = axe_context.new_page()
+    problems = check(page, "/auth/login")
+    pwa.login(page, "social")
+    problems += check(page, "/")
+    for path in ("/forms/home_visit", "/forms/family_intake", "/outbox"):
+        problems += check(page, path)
+    axe_context.set_offline(True)
+    for path in ("/forms/home_visit", "/forms/family_intake?respondent_lang=en", "/"):
+        problems += check(page, path)
+    axe_context.set_offline(False)
+    assert problems == []
+
+
+def test_psych_and_attendance_forms_have_no_axe_violations(
+    axe_context: BrowserContext, live_server: Any, pwa: Any
+) -> None:
+    page = axe_context.new_page()
+    pwa.login(page, "psych")
+    problems = check(page, "/forms/psych_support")
+    page.click("#logout-form button")
+    page.wait_for_url("**/auth/login**")
+    pwa.login(page, "instructor")
+    course = pwa.idb(page, "(await db.all('courses'))[0].id")
+    problems += check(page, f"/forms/class_attendance?course={course}")
+    problems += check(page, "/")
+    axe_context.set_offline(True)
+    problems += check(
+        page, f"/forms/class_attendance?course={course}", selector="[data-enhanced]"
+    )
+    axe_context.set_offline(False)
+    assert problems == []
+
+
+def test_the_manifest_makes_the_app_installable(
+    playwright: Playwright, live_server: Any, pwa: Any, tmp_path: Path
+) -> None:
+    ctx = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=ARGS,
+        base_url=live_server.url,
+    )
+    try:
+        page = ctx.pages[0]
+        pwa.login(page, "social")
+        cdp = ctx.new_cdp_session(page)
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == []
+        errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+        assert errors == []
+    finally:
+        ctx.close()
