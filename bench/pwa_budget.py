@@ -43,7 +43,7 @@ ARGS = [
     "--disable-component-update",
     "--disable-quic",
 ]
-PASSWORD = "a long benchmark passphrase"
+PASSWORD = "a long benchmark passphrase"  # noqa: S105 - demo logins of a throwaway database
 KB = 1024
 
 
@@ -134,7 +134,7 @@ def shell_bytes(page: Page, base: str) -> tuple[int, int, int]:
     }
     for url in sorted(pages | assets):
         request = urllib.request.Request(base + url, headers={"Cookie": cookie})
-        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request) as response:
             size = len(gzip.compress(response.read(), 6))
         total += size
         if url.endswith(".js"):
