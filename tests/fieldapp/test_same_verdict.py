@@ -42,7 +42,8 @@ def both_paths(client, auth, item):
     """Send ``item`` through POST /forms/<id> and /api/v1/sync/push; return verdicts."""
     token = auth.csrf("/")
     html_uuid, api_uuid = str(uuid.uuid4()), str(uuid.uuid4())
-    fields = form_fields(item["answers"]) + [
+    fields = [
+        *form_fields(item["answers"]),
         ("csrf_token", token),
         ("submission_uuid", html_uuid),
         ("form_version", str(item["form_version"])),
