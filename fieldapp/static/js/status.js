@@ -28,7 +28,6 @@ function timeText(iso) {
 /** Return "N hours"/"N days" for the age of an ISO time. */
 export function ageText(iso, now = Date.now()) {
   const hours = Math.floor((now - Date.parse(iso)) / HOUR_MS);
-  if (hours < 1) return t('less than an hour');
   if (hours < 48) return nt('%(num)d hour', '%(num)d hours', hours);
   const days = Math.floor(hours / 24);
   return nt('%(num)d day', '%(num)d days', days);
