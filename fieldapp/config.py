@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     "DATA_KEYS": "",
     # Sync API limits.
     "SYNC_MAX_ITEMS": 100,
+    # Tests only (fault injection, tests/fieldapp/test_sync_faults.py): milliseconds to
+    # sleep after each item of a push, so a test can kill the server in the middle of a
+    # batch. Never set it in production: it only slows pushes down.
+    "TEST_INGEST_DELAY_MS": 0,
     # Send HSTS (only meaningful behind https).
     "HSTS_SECONDS": 31536000,
     # Web Push: private key file (PEM) or raw base64url key; empty disables sending.

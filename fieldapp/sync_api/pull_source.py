@@ -55,7 +55,7 @@ class SqlPullSource:
         """Return the client definitions of the forms the user may fill."""
         return [definition.client_dict() for definition in forms_for(self.user)]
 
-    def _visible(self) -> sa.Select[tuple[Family]]:
+    def _visible(self) -> sa.Select[Family]:
         return families_visible_to(self.user).where(Family.is_active.is_(True))
 
     def families(self, since: datetime | None) -> list[dict[str, Any]]:

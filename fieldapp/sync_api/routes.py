@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC
 from datetime import date
 from datetime import datetime
 from typing import Any
+from typing import TypeVar
 
 from flask import Blueprint
 from flask import Response
@@ -46,6 +49,15 @@ bp = Blueprint("sync_api", __name__)
 
 #: endpoints that answer without a signed-in user
 _PUBLIC = {"sync_api.openapi"}
+
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def _csrf_exempt(view: _View) -> _View:
+    """Exempt ``view`` from the app-wide CSRF check (it calls csrf.protect itself)."""
+    # Flask-WTF has no type hints: give its decorator the type it has.
+    exempt: Callable[[_View], _View] = csrf.exempt
+    return exempt(view)
 
 
 @bp.before_request
@@ -135,7 +147,7 @@ def csrf_token() -> Response:
 
 
 @bp.post("/devices")
-@csrf.exempt
+@_csrf_exempt
 @require()
 def devices_submit() -> Response:
     """Register the browser's device id for the signed-in user."""
@@ -154,7 +166,7 @@ def devices_submit() -> Response:
 
 
 @bp.post("/sync/push")
-@csrf.exempt
+@_csrf_exempt
 @require()
 def push_submit() -> Response:
     """Ingest a batch of submissions; each item is stored (or not) on its own."""
@@ -178,17 +190,21 @@ def push_submit() -> Response:
     )
     db.session().commit()
     user, locale = g.user, current_language()
-    results = [
-        ingest_item(
+    delay = current_app.config["TEST_INGEST_DELAY_MS"] / 1000
+    results = []
+    for raw in envelope["items"]:
+        result = ingest_item(
             raw,
             user=user,
             device_id=device_id,
             locale=locale,
             keep_rejected=True,
             today=date.today(),
-        ).as_dict()
-        for raw in envelope["items"]
-    ]
+        )
+        results.append(result.as_dict())
+        if delay:
+            # Test-only fault injection: widen "the middle of a batch" (see config.py).
+            time.sleep(delay)
     devices.report(
         device,
         pending_count=reported["pending_count"],
@@ -229,7 +245,7 @@ def pull() -> Response:
     raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     response = Response(raw, mimetype="application/json")
     response.vary.add("Accept-Encoding")
-    if "gzip" in request.accept_encodings:
+    if request.accept_encodings.quality("gzip") > 0:
         response.set_data(gzip.compress(raw, compresslevel=6))
         response.headers["Content-Encoding"] = "gzip"
     return response
