@@ -9,6 +9,7 @@ from flask import Response
 from flask import current_app
 from flask import g
 from flask import request
+from flask_babel import Domain
 from flask_babel import get_locale
 
 from fieldapp.extensions import babel
@@ -122,9 +123,25 @@ def _template_globals() -> dict[str, object]:
     }
 
 
+class _PerAppDomain(Domain):  # type: ignore[misc]
+    """The message domain, with the loaded catalogs cached per app, not per process."""
+
+    def get_translations_cache(self, ctx: object) -> dict[object, object]:
+        """Return this app's cache (Flask-Babel keeps one for every app in the process)."""
+        cache: dict[object, object] = current_app.extensions.setdefault(
+            "fieldapp.translations", {}
+        )
+        return cache
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with our locale selector."""
     babel.init_app(app, locale_selector=select_locale)
+    # Otherwise the first app of a process fixes the catalogs (and their directory,
+    # BABEL_TRANSLATION_DIRECTORIES) for every later app, as in the test suite.
+    babel.domain_instance = _PerAppDomain(
+        domain=app.config.get("BABEL_DOMAIN", "messages")
+    )
     app.after_request(_remember_switch)
     app.context_processor(_template_globals)
     # Imported here so `python -m fieldapp.translations_cli` runs without a warning.
