@@ -18,6 +18,8 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput
 from wtforms.widgets import ListWidget
 
+from fieldapp.families.forms import text
+
 VOCATION_CHOICES = [
     ("welding", _l("Welding")),
     ("electrical_installation", _l("Electrical installation")),
@@ -41,6 +43,7 @@ class CourseForm(FlaskForm):
 
     name = StringField(
         _l("Course name"),
+        filters=[text],
         validators=[
             DataRequired(message=_l("Enter the course name.")),
             Length(max=200),
@@ -66,7 +69,7 @@ class CourseForm(FlaskForm):
             )
         ],
     )
-    location = StringField(_l("Location"), validators=[Length(max=200)])
+    location = StringField(_l("Location"), filters=[text], validators=[Length(max=200)])
     starts_on = DateField(_l("First day"), validators=[Optional()])
     ends_on = DateField(_l("Last day"), validators=[Optional()])
     is_active = BooleanField(_l("Running"), default=True)

@@ -122,6 +122,8 @@ def detail(course_id: int) -> str:
 def edit(course_id: int) -> str:
     """Show the course form filled in."""
     course = get_course_or_404(g.user, course_id)
+    log.record("view", "course", course.id)
+    db.session().commit()
     return render_template(
         "courses/edit.html", form=_course_form(course), course=course
     )

@@ -15,6 +15,12 @@ from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+
+def text(value: str | None) -> str:
+    """Trim a text input; an empty or missing field becomes "" (the columns are NOT NULL)."""
+    return (value or "").strip()
+
+
 PROGRAMME_CHOICES = [
     ("prevention", _l("Prevention (Vocations for the Future)")),
     ("rehabilitation_residential", _l("Rehabilitation and reintegration, residential")),
@@ -36,6 +42,7 @@ class FamilyForm(FlaskForm):
 
     name = StringField(
         _l("Family name"),
+        filters=[text],
         validators=[
             DataRequired(message=_l("Enter the family name.")),
             Length(max=200),
@@ -43,7 +50,9 @@ class FamilyForm(FlaskForm):
     )
     #: choices are set per request from the intake form's list, in the user's language
     municipality = SelectField(_l("Municipality"), validate_choice=True)
-    village = StringField(_l("Village or neighbourhood"), validators=[Length(max=200)])
+    village = StringField(
+        _l("Village or neighbourhood"), filters=[text], validators=[Length(max=200)]
+    )
     programme = SelectField(_l("Programme"), choices=PROGRAMME_CHOICES)
     is_active = BooleanField(_l("Active case"), default=True)
 
@@ -53,6 +62,7 @@ class MemberForm(FlaskForm):
 
     full_name = StringField(
         _l("Full name"),
+        filters=[text],
         validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)],
     )
     birth_year = IntegerField(
@@ -70,8 +80,8 @@ class MemberForm(FlaskForm):
     relationship = SelectField(
         _l("Relationship to the head of household"), choices=RELATIONSHIP_CHOICES
     )
-    school = StringField(_l("School"), validators=[Length(max=200)])
-    grade = StringField(_l("Grade"), validators=[Length(max=32)])
+    school = StringField(_l("School"), filters=[text], validators=[Length(max=200)])
+    grade = StringField(_l("Grade"), filters=[text], validators=[Length(max=32)])
 
 
 class AssignmentForm(FlaskForm):

@@ -118,6 +118,8 @@ def detail(family_id: str) -> str:
 def edit(family_id: str) -> str:
     """Show the family form filled in."""
     family = get_family_or_404(g.user, family_id)
+    log.record("view", "family", family.id)
+    db.session().commit()
     return render_template(
         "families/edit.html", form=_family_form(family), family=family
     )
@@ -174,6 +176,8 @@ def member_edit(family_id: str, member_id: str) -> str:
     """Show a member's form filled in."""
     family = get_family_or_404(g.user, family_id)
     member = _member_or_404(family, member_id)
+    log.record("view", "member", member.id, family=str(family.id))
+    db.session().commit()
     return render_template(
         "families/member.html",
         form=MemberForm(obj=member),

@@ -164,6 +164,12 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
             for path, issues in result.errors.items()
         }
         return _refill(definition, form, item["answers"], errors), 422
+    if result.status in ("refused", "conflict"):
+        # Refused: nothing was stored (e.g. the id belongs to someone else's form).
+        # Conflict: this id already holds different answers; both versions are kept for
+        # a coordinator. Either way the page says so plainly and keeps the answers.
+        message = {"_form": [result.message]}
+        return _refill(definition, form, item["answers"], message), 409
     return redirect(
         url_for("submissions.receipt", submission_id=item["uuid"], status=result.status)
     )

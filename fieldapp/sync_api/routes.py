@@ -31,6 +31,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fieldapp import db
 from fieldapp.access import require
+from fieldapp.audit import log
 from fieldapp.devices import services as devices
 from fieldapp.devices.services import DeviceRevoked
 from fieldapp.errors import AppError
@@ -242,6 +243,16 @@ def pull() -> Response:
         "courses": result.courses,
         "course_ids": result.course_ids,
     }
+    # A pull copies people's data onto a device: the access log calls that an export.
+    log.record(
+        "export",
+        "caseload",
+        "",
+        families=len(result.families),
+        courses=len(result.courses),
+        full=result.full,
+    )
+    db.session().commit()
     raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     response = Response(raw, mimetype="application/json")
     response.vary.add("Accept-Encoding")

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Callable
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -25,6 +26,7 @@ from fieldapp.courses.models import Enrolment
 from fieldapp.families import services as family_services
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.submissions.ingest import ingest_item
 
 PASSWORD = "a long test passphrase"
 #: A fixed key so tests never write key files; production reads FIELDAPP_DATA_KEYS.
@@ -272,3 +274,123 @@ def make_course(app: Flask) -> Callable[..., Course]:
             return course
 
     return make
+
+
+@pytest.fixture
+def world(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_family: Callable[..., Family],
+    make_course: Callable[..., Course],
+) -> SimpleNamespace:
+    """Seven staff, two families of two social workers, two courses and stored items.
+
+    ``social`` and ``psych`` follow the Krasniqi family; ``social2`` follows Gashi;
+    ``instructor`` teaches the Krasniqi children, ``instructor2`` the Gashi child. A home
+    visit by ``social`` is stored, with a conflicting replay and a rejected item.
+    """
+    users = {
+        "admin": make_user("admin", "admin"),
+        "coordinator": make_user("coordinator", "coordinator"),
+        "social": make_user("social", "social_worker"),
+        "social2": make_user("social2", "social_worker"),
+        "psych": make_user("psych", "psychologist"),
+        "instructor": make_user("instructor", "instructor"),
+        "instructor2": make_user("instructor2", "instructor"),
+    }
+    family = make_family(
+        "Krasniqi",
+        members=("Arben Krasniqi", "Fatime Krasniqi"),
+        assigned_to=(users["social"], users["psych"]),
+    )
+    other = make_family(
+        "Gashi", members=("Valon Gashi",), assigned_to=(users["social2"],)
+    )
+    course = make_course(users["instructor"], students=tuple(family.members))
+    make_course(
+        users["instructor2"],
+        students=tuple(other.members),
+        name="Tailoring",
+        vocation="tailoring",
+    )
+    with app.test_request_context():
+        visit = str(uuid.uuid4())
+        result = ingest_item(
+            {
+                "uuid": visit,
+                "form_id": "home_visit",
+                "form_version": 1,
+                "subject_id": str(family.id),
+                "course_id": None,
+                "respondent_locale": "en",
+                "answers": {
+                    "visit_date": date.today().isoformat(),
+                    "present_members": [str(family.members[0].id)],
+                    "living_conditions": 3,
+                    "risk_level": "low",
+                },
+            },
+            user=db.session().merge(users["social"]),
+            device_id=None,
+            locale="en",
+        )
+        assert result.status == "accepted", result.errors
+        social = db.session().merge(users["social"])
+        visit_item = {
+            "uuid": visit,
+            "form_id": "home_visit",
+            "form_version": 1,
+            "subject_id": str(family.id),
+            "respondent_locale": "en",
+            "answers": {
+                "visit_date": date.today().isoformat(),
+                "present_members": [str(family.members[0].id)],
+                "living_conditions": 1,
+                "risk_level": "low",
+            },
+        }
+        conflict = ingest_item(visit_item, user=social, device_id=None, locale="en")
+        assert conflict.status == "conflict"
+        rejected = ingest_item(
+            visit_item | {"uuid": str(uuid.uuid4()), "answers": {}},
+            user=social,
+            device_id=None,
+            locale="en",
+            keep_rejected=True,
+        )
+        assert rejected.status == "rejected"
+        from fieldapp.submissions.models import RejectedSubmission
+        from fieldapp.submissions.models import SubmissionConflict
+
+        conflict_id = db.session().scalar(sa.select(SubmissionConflict.id))
+        rejected_id = db.session().scalar(sa.select(RejectedSubmission.id))
+        from fieldapp.devices.models import Device
+        from fieldapp.families.models import Assignment
+
+        device = Device(id=uuid.uuid4(), user_id=users["social"].id)
+        db.session().add(device)
+        assignment = (
+            db.session()
+            .query(Assignment)
+            .filter_by(family_id=family.id, user_id=users["social"].id)
+            .one()
+        )
+        from fieldapp.courses.models import Enrolment
+
+        enrolment = db.session().query(Enrolment).filter_by(course_id=course.id).first()
+        db.session().commit()
+    return SimpleNamespace(
+        users=users,
+        ids={
+            "family": family.id,
+            "member": family.members[0].id,
+            "course": course.id,
+            "visit": visit,
+            "device": device.id,
+            "assignment": assignment.id,
+            "enrolment": enrolment.id if enrolment else 0,
+            "social_id": users["social"].id,
+            "conflict": conflict_id,
+            "rejected": rejected_id,
+        },
+    )

@@ -7,15 +7,8 @@ A route that is not in EXPECTED fails test_every_route_has_a_decision.
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
-from types import SimpleNamespace
-
 import pytest
 from flask.testing import FlaskClient
-
-from fieldapp import db
-from fieldapp.submissions.ingest import ingest_item
 
 ROLES = (
     "admin",
@@ -186,84 +179,6 @@ def test_every_route_has_a_decision(app):
     )
     stale = set(EXPECTED) - endpoints
     assert stale == set(), f"decisions for routes that no longer exist: {stale}"
-
-
-@pytest.fixture
-def world(app, make_user, make_family, make_course) -> SimpleNamespace:
-    users = {
-        "admin": make_user("admin", "admin"),
-        "coordinator": make_user("coordinator", "coordinator"),
-        "social": make_user("social", "social_worker"),
-        "social2": make_user("social2", "social_worker"),
-        "psych": make_user("psych", "psychologist"),
-        "instructor": make_user("instructor", "instructor"),
-        "instructor2": make_user("instructor2", "instructor"),
-    }
-    family = make_family(
-        "Krasniqi",
-        members=("Arben Krasniqi", "Fatime Krasniqi"),
-        assigned_to=(users["social"], users["psych"]),
-    )
-    other = make_family(
-        "Gashi", members=("Valon Gashi",), assigned_to=(users["social2"],)
-    )
-    course = make_course(users["instructor"], students=tuple(family.members))
-    make_course(
-        users["instructor2"],
-        students=tuple(other.members),
-        name="Tailoring",
-        vocation="tailoring",
-    )
-    with app.test_request_context():
-        visit = str(uuid.uuid4())
-        result = ingest_item(
-            {
-                "uuid": visit,
-                "form_id": "home_visit",
-                "form_version": 1,
-                "subject_id": str(family.id),
-                "course_id": None,
-                "respondent_locale": "en",
-                "answers": {
-                    "visit_date": date.today().isoformat(),
-                    "present_members": [str(family.members[0].id)],
-                    "living_conditions": 3,
-                    "risk_level": "low",
-                },
-            },
-            user=db.session().merge(users["social"]),
-            device_id=None,
-            locale="en",
-        )
-        assert result.status == "accepted", result.errors
-        from fieldapp.devices.models import Device
-        from fieldapp.families.models import Assignment
-
-        device = Device(id=uuid.uuid4(), user_id=users["social"].id)
-        db.session().add(device)
-        assignment = (
-            db.session()
-            .query(Assignment)
-            .filter_by(family_id=family.id, user_id=users["social"].id)
-            .one()
-        )
-        from fieldapp.courses.models import Enrolment
-
-        enrolment = db.session().query(Enrolment).filter_by(course_id=course.id).first()
-        db.session().commit()
-    return SimpleNamespace(
-        users=users,
-        ids={
-            "family": family.id,
-            "member": family.members[0].id,
-            "course": course.id,
-            "visit": visit,
-            "device": device.id,
-            "assignment": assignment.id,
-            "enrolment": enrolment.id if enrolment else 0,
-            "social_id": users["social"].id,
-        },
-    )
 
 
 def _client(app, username: str | None) -> tuple[FlaskClient, str]:

@@ -268,11 +268,39 @@ def test_a_role_that_may_not_fill_a_form_gets_403(client, auth, people):
     assert client.get("/forms/no_such_form").status_code == 404
 
 
-def test_without_javascript_continue_shows_the_chosen_familys_members(client, auth, people):
+def test_without_javascript_continue_shows_the_chosen_familys_members(
+    client, auth, people
+):
     auth.login("social")
     page = client.get("/forms/home_visit?lang=en").get_data(as_text=True)
     assert 'name="continue"' in page
     family = people["family"]
     assert "Endrit Hoxha" not in page
-    page = client.get(f"/forms/home_visit?subject_id={family.id}&continue=1").get_data(as_text=True)
+    page = client.get(f"/forms/home_visit?subject_id={family.id}&continue=1").get_data(
+        as_text=True
+    )
     assert "Endrit Hoxha" in page
+
+
+def test_sending_the_same_page_twice_with_other_answers_is_kept_aside_and_said(
+    client, auth, people, app
+):
+    auth.login("social")
+    family = people["family"]
+    page = client.get(f"/forms/home_visit?family={family.id}&lang=en").get_data(
+        as_text=True
+    )
+    data = _envelope(page) | {
+        "subject_id": str(family.id),
+        "visit_date": TODAY,
+        "present_members": [str(family.members[0].id)],
+        "living_conditions": "4",
+        "risk_level": "low",
+    }
+    assert client.post("/forms/home_visit", data=data).status_code == 302
+    again = client.post("/forms/home_visit", data=data)
+    assert again.status_code == 302
+    assert "status=duplicate" in again.headers["Location"]
+    changed = client.post("/forms/home_visit", data=data | {"living_conditions": "1"})
+    assert changed.status_code == 409
+    assert 'class="error-summary"' in changed.get_data(as_text=True)

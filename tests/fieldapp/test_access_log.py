@@ -1,0 +1,286 @@
+"""Issue 7: every view, creation, change and export of beneficiary records is logged."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from fieldapp import db
+from fieldapp.audit.models import AccessLogEntry
+
+#: Routes that show or change no beneficiary record, and why they need no entry.
+NOT_AUDITED = {
+    "home.index": "counts only",
+    "home.healthz": "no data",
+    "auth.login": "form only (attempts are logged by login_submit)",
+    "pwa.manifest": "no data",
+    "pwa.offline": "no data",
+    "pwa.service_worker": "no data",
+    "pwa.outbox": "an empty shell; the device's own data is rendered by script",
+    "courses.index": "course names only",
+    "courses.create": "empty form",
+    "families.create": "empty form",
+    "users.index": "staff, not beneficiaries",
+    "users.create": "empty form",
+    "users.edit": "staff, not beneficiaries",
+    "submissions.index": "form titles and receipt numbers only",
+    "submissions.receipt": "a receipt number only",
+    "push.settings": "no data",
+    "push.settings_test_submit": "no beneficiary data",
+    "push.key": "no data",
+    "push.subscribe_submit": "no beneficiary data",
+    "push.unsubscribe_submit": "no beneficiary data",
+    "sync_api.csrf_token": "no data",
+    "sync_api.openapi": "no data",
+    "sync_api.devices_submit": "device registration, logged by devices service",
+    "devices.index": "device list, no beneficiary data",
+    "review.index": "lists items; opening one is logged",
+    "submissions.fill": "an empty form (with a family chosen: logged)",
+}
+
+#: endpoint -> (who, method, path, expected action) for routes that must log.
+AUDITED = {
+    "auth.login_submit": ("anon", "POST", "/auth/login", "login_failed"),
+    "auth.logout": ("social", "POST", "/auth/logout", "logout"),
+    "audit.index": ("admin", "GET", "/audit/", "view"),
+    "families.index": ("social", "GET", "/families/", "list"),
+    "families.detail": ("social", "GET", "/families/{family}", "view"),
+    "families.edit": ("coordinator", "GET", "/families/{family}/edit", "view"),
+    "families.member_edit": (
+        "coordinator",
+        "GET",
+        "/families/{family}/members/{member}/edit",
+        "view",
+    ),
+    "families.create_submit": ("coordinator", "POST", "/families/new", "create"),
+    "families.edit_submit": (
+        "coordinator",
+        "POST",
+        "/families/{family}/edit",
+        "update",
+    ),
+    "families.member_add_submit": (
+        "coordinator",
+        "POST",
+        "/families/{family}/members",
+        "create",
+    ),
+    "families.member_edit_submit": (
+        "coordinator",
+        "POST",
+        "/families/{family}/members/{member}/edit",
+        "update",
+    ),
+    "families.assign_submit": (
+        "coordinator",
+        "POST",
+        "/families/{family}/assignments",
+        "assign",
+    ),
+    "families.unassign_submit": (
+        "coordinator",
+        "POST",
+        "/families/{family}/assignments/{assignment}/end",
+        "unassign",
+    ),
+    "courses.detail": ("instructor", "GET", "/courses/{course}", "view"),
+    "courses.edit": ("coordinator", "GET", "/courses/{course}/edit", "view"),
+    "courses.create_submit": ("coordinator", "POST", "/courses/new", "create"),
+    "courses.edit_submit": ("coordinator", "POST", "/courses/{course}/edit", "update"),
+    "courses.enrol_submit": (
+        "coordinator",
+        "POST",
+        "/courses/{course}/enrolments",
+        "enrol",
+    ),
+    "courses.unenrol_submit": (
+        "coordinator",
+        "POST",
+        "/courses/{course}/enrolments/{enrolment}/end",
+        "unenrol",
+    ),
+    "users.create_submit": ("coordinator", "POST", "/users/new", "create"),
+    "users.edit_submit": ("coordinator", "POST", "/users/{social_id}/edit", "update"),
+    "submissions.detail": ("social", "GET", "/submissions/{visit}", "view"),
+    "submissions.fill_submit": ("social", "POST", "/forms/home_visit", "create"),
+    "sync_api.push_submit": ("social", "POST", "/api/v1/sync/push", "create"),
+    "sync_api.pull": ("social", "GET", "/api/v1/sync/pull", "export"),
+    "review.conflict": ("coordinator", "GET", "/review/conflicts/{conflict}", "view"),
+    "review.conflict_submit": (
+        "coordinator",
+        "POST",
+        "/review/conflicts/{conflict}",
+        "resolve",
+    ),
+    "review.rejected_submit": (
+        "coordinator",
+        "POST",
+        "/review/rejected/{rejected}",
+        "resolve",
+    ),
+    "devices.revoke_submit": ("admin", "POST", "/devices/{device}/revoke", "revoke"),
+}
+
+
+def test_every_route_is_either_audited_or_explained(app):
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()} - {"static"}
+    assert endpoints - set(AUDITED) - set(NOT_AUDITED) == set()
+    assert set(AUDITED) & set(NOT_AUDITED) == set()
+
+
+def _payload(endpoint: str, world) -> dict:
+    ids = world.ids
+    return {
+        "families.create_submit": {
+            "name": "Morina",
+            "municipality": "gjakove",
+            "programme": "prevention",
+            "is_active": "y",
+        },
+        "families.edit_submit": {
+            "name": "Krasniqi",
+            "municipality": "prishtine",
+            "programme": "prevention",
+            "is_active": "y",
+        },
+        "families.member_add_submit": {
+            "full_name": "Dion Krasniqi",
+            "relationship": "child",
+            "sex": "",
+        },
+        "families.member_edit_submit": {
+            "full_name": "Arben K.",
+            "relationship": "child",
+            "sex": "",
+        },
+        "families.assign_submit": {"user_id": str(world.users["social2"].id)},
+        "courses.create_submit": {
+            "name": "Barbering",
+            "vocation": "barbering",
+            "instructor_id": str(world.users["instructor"].id),
+            "duration_minutes": "90",
+            "is_active": "y",
+        },
+        "courses.edit_submit": {
+            "name": "Welding",
+            "vocation": "welding",
+            "instructor_id": str(world.users["instructor"].id),
+            "duration_minutes": "120",
+            "is_active": "y",
+        },
+        "courses.enrol_submit": {"member_id": str(ids["member2"])},
+        "users.create_submit": {
+            "username": "newbie",
+            "full_name": "New Worker",
+            "role": "social_worker",
+            "locale": "sq",
+            "password": "a long fresh passphrase",
+            "is_active": "y",
+        },
+        "users.edit_submit": {
+            "username": "social",
+            "full_name": "Social",
+            "locale": "en",
+            "role": "social_worker",
+            "is_active": "y",
+        },
+        "review.conflict_submit": {"rule": "keep_both"},
+        "auth.login_submit": {"username": "nobody", "password": "wrong password"},
+        "submissions.fill_submit": {
+            "submission_uuid": str(uuid.uuid4()),
+            "form_version": "1",
+            "subject_id": str(ids["family"]),
+            "visit_date": date.today().isoformat(),
+            "present_members": [str(ids["member"])],
+            "living_conditions": "3",
+            "risk_level": "low",
+        },
+    }.get(endpoint, {})
+
+
+@pytest.mark.parametrize("endpoint", sorted(AUDITED))
+def test_route_writes_who_what_when_and_where_to_the_access_log(app, world, endpoint):
+    who, method, template, action = AUDITED[endpoint]
+    with app.app_context():
+        from fieldapp.families.models import Member
+
+        world.ids["member2"] = db.session().scalar(
+            sa.select(Member.id).where(Member.family_id != world.ids["family"])
+        )
+    path = template.format(**world.ids)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get("/auth/login").get_data(as_text=True)
+    if who != "anon":
+        token = page.split('name="csrf-token" content="')[1].split('"')[0]
+        client.post(
+            "/auth/login",
+            data={
+                "username": who,
+                "password": "a long test passphrase",
+                "csrf_token": token,
+            },
+        )
+        page = client.get("/submissions/").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    with app.app_context():
+        before = db.session().scalar(sa.select(sa.func.max(AccessLogEntry.id))) or 0
+    headers = {"X-CSRFToken": token, "User-Agent": "audit-test/1.0"}
+    if method == "GET":
+        response = client.get(path, headers=headers)
+    elif endpoint == "sync_api.push_submit":
+        item = {
+            "uuid": str(uuid.uuid4()),
+            "form_id": "home_visit",
+            "form_version": 1,
+            "subject_id": str(world.ids["family"]),
+            "respondent_locale": "en",
+            "answers": {
+                "visit_date": date.today().isoformat(),
+                "present_members": [str(world.ids["member"])],
+                "living_conditions": 3,
+                "risk_level": "low",
+            },
+        }
+        device = {
+            "id": str(world.ids["device"]),
+            "pending_count": 1,
+            "app_version": "t",
+        }
+        response = client.post(
+            path,
+            json={"protocol": 1, "device": device, "items": [item]},
+            headers=headers,
+        )
+    else:
+        response = client.post(
+            path,
+            data={"csrf_token": token} | _payload(endpoint, world),
+            headers=headers,
+        )
+    assert response.status_code < 400 or endpoint == "auth.login_submit", (
+        response.status_code,
+        response.get_data(as_text=True)[:500],
+    )
+    with app.app_context():
+        entries = (
+            db.session()
+            .scalars(sa.select(AccessLogEntry).where(AccessLogEntry.id > before))
+            .all()
+        )
+    matching = [e for e in entries if e.action == action]
+    assert matching, [(e.action, e.record_type) for e in entries]
+    entry = matching[-1]
+    assert entry.ip == "127.0.0.1"
+    assert entry.user_agent == "audit-test/1.0"
+    assert entry.at is not None
+    assert entry.username == ("nobody" if who == "anon" else who)
+
+
+def test_the_app_offers_no_way_to_change_or_delete_the_access_log(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("audit."):
+            assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule
