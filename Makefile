@@ -21,7 +21,7 @@ install-test: $(BIN)/python
 	./scripts/install-system-deps.sh
 
 translations:
-	$(FLASK) translate compile
+	$(BIN)/python -m fieldapp.translations_cli compile
 
 ## Install, create the SQLite database, load demo data and serve http://127.0.0.1:5000
 run: install
@@ -35,7 +35,7 @@ test: install-test lint test-sqlite test-postgres
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(FLASK) translate check
+	$(BIN)/python -m fieldapp.translations_cli check
 
 test-sqlite:
 	$(BIN)/pytest -q -p no:cacheprovider
