@@ -121,6 +121,7 @@ def subscribe_submit() -> tuple[Response, int]:
     subscription.expires_at = (
         datetime.fromtimestamp(expires / 1000, UTC) if expires else None
     )
+    # Counts as "recently used" when the per-user limit drops the least used.
     subscription.last_success_at = subscription.last_success_at or utcnow()
     dbs.flush()
     _drop_extra_subscriptions(g.user.id)
