@@ -16,6 +16,51 @@ from forms import LOCALES
 from sync.changes import SubmissionItem
 
 PROTOCOL_VERSION = 1
+#: deeper than any form needs (answers > repeat rows > row > list of choices), far
+#: shallower than Python's recursion limit, which deeper values would hit further on
+MAX_DEPTH = 32
+#: longest uuid text echoed back for an item that cannot be read
+_ECHO_MAX = 100
+
+
+def storable_text(text: str) -> bool:
+    """Tell whether every database can keep ``text``: no NUL, no unpaired surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_storable(value: str) -> None:
+    """Marshmallow validator: refuse text that storable_text() refuses."""
+    if not storable_text(value):
+        raise ValidationError("Contains characters that cannot be stored.")
+
+
+def unstorable(raw: Any) -> dict[str, list[str]]:
+    """Return errors for values nested too deeply or holding text no database keeps."""
+    stack: list[tuple[Any, str, int]] = [(raw, "", 0)]
+    while stack:  # a loop, not recursion: the depth is what is being checked
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return {path: [f"Nested deeper than {MAX_DEPTH} levels."]}
+        if isinstance(value, str) and not storable_text(value):
+            return {path: ["Contains characters that cannot be stored."]}
+        children: Any = ()
+        if isinstance(value, dict):
+            children = value.items()
+        elif isinstance(value, list):
+            children = enumerate(value)
+        for key, inner in children:
+            name = str(key)
+            if not storable_text(name):
+                return {path: ["Contains characters that cannot be stored."]}
+            name = name[:64]
+            stack.append((inner, f"{path}.{name}" if path else name, depth + 1))
+    return {}
 
 
 def _when() -> fields.AwareDateTime:
@@ -37,7 +82,9 @@ class DeviceSchema(Schema):
         strict=True, load_default=0, validate=validate.Range(min=0, max=1_000_000)
     )
     oldest_pending_at = _when()
-    app_version = fields.String(load_default="", validate=validate.Length(max=32))
+    app_version = fields.String(
+        load_default="", validate=[validate.Length(max=32), check_storable]
+    )
 
 
 class PushSchema(Schema):
@@ -50,7 +97,8 @@ class PushSchema(Schema):
         strict=True, required=True, validate=validate.Equal(PROTOCOL_VERSION)
     )
     device = fields.Nested(DeviceSchema, required=True)
-    items = fields.List(fields.Raw(), required=True)
+    # Any value, null included: a bad item is answered on its own (refused).
+    items = fields.List(fields.Raw(allow_none=True), required=True)
 
 
 class ItemSchema(Schema):
@@ -121,9 +169,16 @@ class ResultSchema(Schema):
 def parse_item(raw: Any) -> tuple[SubmissionItem | None, str, dict[str, list[str]]]:
     """Return (item, uuid text, errors); item is None when the item cannot be read."""
     raw_uuid = raw.get("uuid") if isinstance(raw, dict) else None
-    uuid_text = raw_uuid if isinstance(raw_uuid, str) else ""
+    uuid_text = ""
+    if isinstance(raw_uuid, str) and storable_text(raw_uuid):
+        uuid_text = raw_uuid[:_ECHO_MAX]
     if not isinstance(raw, dict):
         return None, uuid_text, {"": ["Not an object."]}
+    # NUL and unpaired surrogates pass JSON but fail in the database (PostgreSQL
+    # refuses NUL in text; UTF-8 cannot encode a lone surrogate): refuse them here.
+    errors = unstorable(raw)
+    if errors:
+        return None, uuid_text, errors
     try:
         item: SubmissionItem = ItemSchema().load(raw)
     except ValidationError as exc:

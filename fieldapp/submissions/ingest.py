@@ -18,6 +18,7 @@ from fieldapp.sync_api.messages import issue_dict
 from fieldapp.sync_api.messages import result_message
 from fieldapp.sync_api.store import SqlSubmissionStore
 from sync import engine
+from sync.protocol import storable_text
 from sync.store import Author
 
 Status = Literal["accepted", "duplicate", "conflict", "rejected", "refused"]
@@ -48,6 +49,12 @@ class ItemResult:
         }
 
 
+def _loggable(value: Any) -> str:
+    """Return ``value`` as short text the access log can keep (any database)."""
+    text = str(value)[:64]
+    return text if storable_text(text) else ""
+
+
 def ingest_item(
     item: Mapping[str, Any],
     *,
@@ -75,7 +82,7 @@ def ingest_item(
         "create" if result.status == "accepted" else f"submit_{result.status}",
         "submission",
         result.uuid,
-        form=str(raw.get("form_id", ""))[:64] if isinstance(raw, dict) else "",
+        form=_loggable(raw.get("form_id", "") if isinstance(raw, dict) else ""),
         device=str(device_id) if device_id else None,
     )
     db.session().commit()

@@ -118,7 +118,8 @@ def _json_body() -> Any:
         raise AppError(status_code=413, code="too_large") from None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nested deeper than the parser goes (about 1000 levels).
         raise AppError(
             status_code=400,
             code="malformed_json",

@@ -7,6 +7,8 @@ from marshmallow import Schema
 from marshmallow import fields
 from marshmallow import validate
 
+from sync.protocol import check_storable
+
 
 class DeviceRegistrationSchema(Schema):
     """POST /api/v1/devices."""
@@ -15,4 +17,6 @@ class DeviceRegistrationSchema(Schema):
         unknown = EXCLUDE
 
     device_id = fields.UUID(required=True)
-    app_version = fields.String(load_default="", validate=validate.Length(max=32))
+    app_version = fields.String(
+        load_default="", validate=[validate.Length(max=32), check_storable]
+    )
