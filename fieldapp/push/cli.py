@@ -14,7 +14,6 @@ from flask.cli import AppGroup
 from fieldapp import db
 from fieldapp.auth.models import User
 from fieldapp.db import utcnow
-from fieldapp.push import DEFAULTS
 from fieldapp.push import keys
 from fieldapp.push import reminders
 from fieldapp.push import sender
@@ -144,7 +143,5 @@ def run_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Set the push defaults and register `flask push ...`."""
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
+    """Register `flask push ...`."""
     app.cli.add_command(push_group)

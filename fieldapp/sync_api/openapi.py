@@ -318,6 +318,21 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/push/key": {
+                "get": {
+                    "operationId": "pushKey",
+                    "responses": {
+                        "200": _json(
+                            _obj(["publicKey"], {"publicKey": _STR}),
+                            "The VAPID public key (applicationServerKey), base64url.",
+                        ),
+                        "503": _json(
+                            _ref("Error"), "Push is not configured on this server."
+                        ),
+                        **_AUTH_ERRORS,
+                    },
+                }
+            },
             "/api/v1/push/subscriptions": {
                 "post": {
                     "operationId": "subscribePush",

@@ -9,6 +9,8 @@ import { requestSync } from './sync.js';
 
 /** How long sign-out waits for a last sync attempt, in milliseconds. */
 const LOGOUT_SYNC_WAIT_MS = 5000;
+/** Milliseconds sign-out waits for the push unsubscription before going on anyway. */
+const PUSH_UNSUBSCRIBE_WAIT_MS = 2000;
 
 /**
  * Return the user this device works for, updating it from a live page.
@@ -66,6 +68,17 @@ export function guardLogout(form) {
       await wipeUserData(user.id, { keepQueued: n > 0 });
       await clearPages();
       await setMeta('user', null);
+    }
+    // On a shared phone the next person must not get this user's reminders: stop them
+    // here and on the server (best effort, never blocking the sign-out for long).
+    try {
+      const push = await import('./push.js');
+      if (push.isSupported()) {
+        await Promise.race([push.unsubscribe(), new Promise((r) => { setTimeout(r, PUSH_UNSUBSCRIBE_WAIT_MS); })]);
+      }
+    } catch {
+      // Offline or no permission: the server drops the subscription when the next
+      // user subscribes this device, and a dead one at the next send.
     }
     HTMLFormElement.prototype.submit.call(form);
   });
