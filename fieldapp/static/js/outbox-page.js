@@ -64,7 +64,7 @@ export async function renderOutboxPage(root, userId) {
   if (!rejected.children.length) rejected.append(empty(t('None.')));
 
   sent.replaceChildren(...receipts.map((r) => {
-    const when = new Date(r.sentAt).toLocaleString(document.documentElement.lang);
+    const when = new Date(r.sentAt).toLocaleString(document.documentElement.lang, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     const text = r.receipt ? t('Receipt number %(number)s, sent %(time)s', { number: r.receipt.server_id, time: when }) : t('Sent %(time)s', { time: when });
     const li = el('li', {}, el('strong', { textContent: r.label || r.formId }), el('span', { className: 'muted', textContent: ` ${text}` }));
     li.dataset.receipt = r.uuid;

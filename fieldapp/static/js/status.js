@@ -21,8 +21,8 @@ function timeText(iso) {
   const lang = document.documentElement.lang;
   const sameDay = date.toDateString() === new Date().toDateString();
   return sameDay
-    ? date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' })
-    : date.toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+    ? date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    : date.toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
 }
 
 /** Return "N hours"/"N days" for the age of an ISO time. */
