@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (answer tables read best one case per line)
 """The browser mirror (form-rules.js) reaches the same verdict as the Python engine."""
 
 from __future__ import annotations
