@@ -35,7 +35,9 @@ class Submission(Model):
     #: the family this is about; no foreign key because a family registered
     #: offline may arrive after the visits that refer to it
     family_id: orm.Mapped[UUID | None]
-    course_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("course.id"), index=True)
+    course_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("course.id"), index=True
+    )
     author_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("user.id"))
     device_id: orm.Mapped[UUID | None]
     started_at: orm.Mapped[datetime | None]
@@ -57,7 +59,9 @@ class SubmissionConflict(Model):
     __tablename__ = "submission_conflict"
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    submission_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("submission.id"), index=True)
+    submission_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("submission.id"), index=True
+    )
     content_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     #: the whole incoming item, encrypted: it may hold sensitive answers
     payload: orm.Mapped[str] = orm.mapped_column(sa.Text)
@@ -69,7 +73,9 @@ class SubmissionConflict(Model):
     #: kept_original | kept_incoming | kept_both
     resolution: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     #: with kept_both, the new UUID the incoming version was stored under
-    new_submission_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("submission.id"))
+    new_submission_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("submission.id")
+    )
 
 
 class RejectedSubmission(Model):

@@ -17,8 +17,13 @@ from sync import samples
 
 def ingest(app, user, item):
     with app.test_request_context():
-        return ingest_item(item, user=db.session().merge(user), device_id=None,
-                           locale="en", keep_rejected=True)
+        return ingest_item(
+            item,
+            user=db.session().merge(user),
+            device_id=None,
+            locale="en",
+            keep_rejected=True,
+        )
 
 
 @pytest.fixture
@@ -34,8 +39,7 @@ def conflict(app, make_user):
         return db.session().scalar(sa.select(SubmissionConflict)).id, item
 
 
-def test_coordinator_sees_both_versions_side_by_side(client, auth, make_user,
-                                                     conflict):
+def test_coordinator_sees_both_versions_side_by_side(client, auth, make_user, conflict):
     make_user("cora", "coordinator")
     auth.login("cora")
     assert client.get("/review/").status_code == 200
@@ -50,8 +54,9 @@ def test_social_workers_cannot_open_review(client, auth, conflict):
     assert client.get("/review/").status_code == 403
 
 
-def test_sensitive_answers_hidden_from_admin_on_review(client, auth, make_user,
-                                                       conflict):
+def test_sensitive_answers_hidden_from_admin_on_review(
+    client, auth, make_user, conflict
+):
     make_user("root", "admin")
     auth.login("root")
     detail = client.get(f"/review/conflicts/{conflict[0]}").get_data(as_text=True)
@@ -61,12 +66,14 @@ def test_sensitive_answers_hidden_from_admin_on_review(client, auth, make_user,
 
 def resolve(client, auth, conflict_id, rule):
     token = auth.csrf("/review/")
-    return client.post(f"/review/conflicts/{conflict_id}",
-                       data={"rule": rule, "csrf_token": token})
+    return client.post(
+        f"/review/conflicts/{conflict_id}", data={"rule": rule, "csrf_token": token}
+    )
 
 
-def test_keep_incoming_replaces_the_stored_answers(app, client, auth, make_user,
-                                                   conflict):
+def test_keep_incoming_replaces_the_stored_answers(
+    app, client, auth, make_user, conflict
+):
     make_user("cora", "coordinator")
     auth.login("cora")
     assert resolve(client, auth, conflict[0], "keep_incoming").status_code == 302
@@ -78,8 +85,9 @@ def test_keep_incoming_replaces_the_stored_answers(app, client, auth, make_user,
         assert resolved.resolution == "kept_incoming"
 
 
-def test_keep_both_stores_the_incoming_under_a_new_uuid(app, client, auth, make_user,
-                                                         conflict):
+def test_keep_both_stores_the_incoming_under_a_new_uuid(
+    app, client, auth, make_user, conflict
+):
     make_user("cora", "coordinator")
     auth.login("cora")
     resolve(client, auth, conflict[0], "keep_both")
@@ -91,8 +99,9 @@ def test_keep_both_stores_the_incoming_under_a_new_uuid(app, client, auth, make_
         assert subs[1].answers["living_conditions"] == 1
 
 
-def test_keep_original_changes_nothing_and_closes_the_conflict(app, client, auth,
-                                                               make_user, conflict):
+def test_keep_original_changes_nothing_and_closes_the_conflict(
+    app, client, auth, make_user, conflict
+):
     make_user("cora", "coordinator")
     auth.login("cora")
     resolve(client, auth, conflict[0], "keep_original")
