@@ -34,6 +34,7 @@ test: install-test lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m fieldapp.translations_cli check
 
