@@ -133,6 +133,10 @@ class ItemSchema(Schema):
         return SubmissionItem(**data)
 
 
+#: built once: making a schema costs more than loading an item with it
+_ITEM_SCHEMA = ItemSchema()
+
+
 class ReceiptSchema(Schema):
     """A receipt as the device receives it."""
 
@@ -180,7 +184,7 @@ def parse_item(raw: Any) -> tuple[SubmissionItem | None, str, dict[str, list[str
     if errors:
         return None, uuid_text, errors
     try:
-        item: SubmissionItem = ItemSchema().load(raw)
+        item: SubmissionItem = _ITEM_SCHEMA.load(raw)
     except ValidationError as exc:
         messages = exc.messages
         if not isinstance(messages, dict):

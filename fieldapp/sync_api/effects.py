@@ -35,7 +35,8 @@ def apply_effects(
     elif submission.form_id in SCHEDULES and submission.family_id is not None:
         family = session.get(Family, submission.family_id)
         if family is not None:
-            refresh_schedule(session, family)
+            # A visit moves only the next visit; a session only the next session.
+            refresh_schedule(session, family, (submission.form_id,))
     elif submission.form_id == "class_attendance" and submission.course_id is not None:
         _write_attendance(session, submission, answers)
 
@@ -49,11 +50,15 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def refresh_schedule(session: orm.Session, family: Family) -> None:
+def refresh_schedule(
+    session: orm.Session, family: Family, form_ids: tuple[str, ...] = tuple(SCHEDULES)
+) -> None:
     """Set the family's next visit and session from its latest visit and session."""
-    for form_id, (answer, column) in SCHEDULES.items():
+    for form_id in form_ids:
+        answer, column = SCHEDULES[form_id]
+        # Only the answers column: this runs for every stored visit (the hot path).
         latest = session.scalar(
-            sa.select(Submission)
+            sa.select(Submission.answers)
             .where(Submission.family_id == family.id, Submission.form_id == form_id)
             .order_by(
                 Submission.completed_at.desc().nulls_last(),
@@ -63,7 +68,7 @@ def refresh_schedule(session: orm.Session, family: Family) -> None:
             .limit(1)
         )
         if latest is not None:
-            setattr(family, column, _as_date(latest.answers.get(answer)))
+            setattr(family, column, _as_date(latest.get(answer)))
 
 
 def _member_id(submission: Submission, index: int, row: dict[str, Any]) -> uuid.UUID:
@@ -87,10 +92,13 @@ def _register_family(
         referral_source=str(answers.get("referral_source", "")),
         created_by_id=author.id,
     )
+    rows = list(answers.get("members") or [])
+    wanted = [_member_id(submission, index, row) for index, row in enumerate(rows)]
+    # One query for all rows, before anything new is pending (no autoflush).
+    taken = set(session.scalars(sa.select(Member.id).where(Member.id.in_(wanted))))
     session.add(family)
-    for index, row in enumerate(answers.get("members") or []):
-        member_id = _member_id(submission, index, row)
-        if session.get(Member, member_id) is not None:
+    for index, (row, member_id) in enumerate(zip(rows, wanted, strict=True)):
+        if member_id in taken:
             # A row id that is already someone else's never takes that person over.
             member_id = uuid.uuid5(submission.uuid, str(index))
         grade = row.get("grade")

@@ -77,10 +77,25 @@ class SqlSubmissionStore:
 
     def find(self, item_uuid: uuid.UUID) -> StoredSubmission | None:
         """Return the submission stored under ``item_uuid``, if any."""
-        row = self.session.scalar(
-            sa.select(Submission).where(Submission.uuid == item_uuid)
+        # Columns, not the ORM object: no answers decoded for a lookup on every item.
+        row = self.session.execute(
+            sa.select(
+                Submission.id,
+                Submission.uuid,
+                Submission.author_id,
+                Submission.content_hash,
+                Submission.received_at,
+            ).where(Submission.uuid == item_uuid)
+        ).first()
+        if row is None:
+            return None
+        return StoredSubmission(
+            server_id=row.id,
+            uuid=row.uuid,
+            author_id=row.author_id,
+            content_hash=row.content_hash,
+            received_at=row.received_at,
         )
-        return stored(row) if row is not None else None
 
     def family_access(self, author: Author, family_id: uuid.UUID) -> Access:
         """Tell whether the family is the author's, someone else's, or unknown."""
