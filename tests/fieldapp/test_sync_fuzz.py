@@ -482,3 +482,35 @@ def test_pull_with_any_cursor_never_fails_the_server(api, unchanged, cursor, dev
     response = api.client.get("/api/v1/sync/pull", query_string=query, headers=headers)
     check_answer(response)
     assert response.status_code in (200, 400)
+
+
+# --- the bugs the fuzzing found, pinned ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        samples.home_visit(uuid.uuid4(), others_present="nul\x00inside"),
+        samples.family_intake(name="\ud800"),
+        samples.home_visit(uuid.uuid4(), others_present=deep(40, "x")),
+    ],
+    ids=["null-item", "nul-in-text", "lone-surrogate", "nested-40-deep"],
+)
+def test_an_unstorable_item_is_refused_alone_and_the_rest_of_its_batch_is_stored(
+    app, api, bad
+):
+    good = samples.home_visit(uuid.uuid4())
+    response = api.post(PUSH, _dumps(api.envelope([bad, good])))
+    body = check_answer(response, [bad, good])
+    assert [r["status"] for r in body["results"]] == ["refused", "accepted"]
+    with app.app_context():
+        stored = db.session().scalars(sa.select(Submission.uuid)).all()
+    assert [str(u) for u in stored] == [good["uuid"]]
+
+
+def test_a_body_nested_deeper_than_the_parser_goes_is_a_400(api):
+    data = b'{"protocol": 1, "items": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = api.post(PUSH, data)
+    assert response.status_code == 400
+    assert check_answer(response)["error"] == "malformed_json"
