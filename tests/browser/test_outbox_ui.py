@@ -62,7 +62,10 @@ def test_an_item_waiting_more_than_72_hours_raises_an_alarm(
         }})()""",
     )
     page.reload()
-    alarm = page.wait_for_selector("#sync-alarm[role=alert]:not([hidden])")
+    alarm = page.locator(
+        "#sync-alarm[role=alert]:not([hidden])"
+    )  # re-rendered: locator
+    alarm.wait_for()
     assert "1" in alarm.inner_text()
     assert "is-alarm" in (alarm.get_attribute("class") or "")
     context.set_offline(False)

@@ -137,7 +137,9 @@ def test_expired_session_keeps_items_asks_to_sign_in_then_sends(
     uuids = pwa.enqueue_visits(page, 2)
     live_server.expire_sessions()
     context.set_offline(False)
-    link = page.wait_for_selector("#status a[href^='/auth/login']")
+    # A locator, not an element handle: the status line re-renders as sync state changes.
+    link = page.locator("#status a[href^='/auth/login']")
+    link.wait_for()
     assert "2" in link.inner_text()
     assert sorted(pwa.queued(page)) == sorted(uuids)
     assert live_server.count(uuids) == dict.fromkeys(uuids, 0)
@@ -163,7 +165,8 @@ def test_service_worker_update_with_items_queued_loses_nothing(
         page.evaluate(
             "navigator.serviceWorker.getRegistration().then((r) => r.update())"
         )
-        reload = page.wait_for_selector("#status [data-reload]")
+        reload = page.locator("#status [data-reload]")
+        reload.wait_for()
         reload.click()
         page.wait_for_function(
             "navigator.serviceWorker.controller"
