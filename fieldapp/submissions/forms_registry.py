@@ -29,3 +29,14 @@ def forms_for(user: User) -> list[FormDefinition]:
     return [
         definition for definition in registry().all() if user.role in definition.roles
     ]
+
+
+def definition_for(form_id: str, version: int | None) -> FormDefinition | None:
+    """Return the definition a submission answered, else the form's latest, else None."""
+    try:
+        return registry().get(form_id, version)
+    except LookupError:
+        try:
+            return registry().latest(form_id)
+        except LookupError:
+            return None

@@ -17,17 +17,17 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fieldapp import db
+from fieldapp.access import MANAGERS
 from fieldapp.access import may_read_sensitive
 from fieldapp.access import require
 from fieldapp.audit import log
-from fieldapp.auth.models import Role
 from fieldapp.crypto import decrypt_json
 from fieldapp.crypto import encrypt_json
 from fieldapp.db import utcnow
 from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Family
 from fieldapp.i18n import current_language
-from fieldapp.submissions.forms_registry import registry
+from fieldapp.submissions.forms_registry import definition_for
 from fieldapp.submissions.models import RejectedSubmission
 from fieldapp.submissions.models import Submission
 from fieldapp.submissions.models import SubmissionConflict
@@ -35,6 +35,7 @@ from fieldapp.submissions.sensitive import merge_sensitive
 from fieldapp.submissions.sensitive import split_sensitive
 from fieldapp.sync_api.effects import refresh_schedule
 from fieldapp.sync_api.messages import stored_issue_dict
+from fieldapp.sync_api.store import new_submission
 from forms import FormDefinition
 from forms import validate_answers
 from sync import merge
@@ -42,17 +43,6 @@ from sync.engine import content_hash
 from sync.protocol import parse_item
 
 bp = Blueprint("review", __name__, template_folder="templates")
-MANAGERS = (Role.ADMIN, Role.COORDINATOR)
-
-
-def _definition(form_id: str, version: int | None) -> FormDefinition | None:
-    try:
-        return registry().get(form_id, version)
-    except LookupError:
-        try:
-            return registry().latest(form_id)
-        except LookupError:
-            return None
 
 
 def _visible_answers(
@@ -122,7 +112,7 @@ def _conflict_or_404(conflict_id: int) -> tuple[SubmissionConflict, Submission]:
 def conflict(conflict_id: int) -> str:
     """Show the stored and the incoming answers side by side."""
     conflict, submission = _conflict_or_404(conflict_id)
-    definition = _definition(submission.form_id, submission.form_version)
+    definition = definition_for(submission.form_id, submission.form_version)
     original = dict(submission.answers)
     merge_sensitive(original, decrypt_json(submission.sensitive_answers))
     incoming = decrypt_json(conflict.payload).get("answers") or {}
@@ -154,7 +144,7 @@ def conflict_submit(conflict_id: int) -> Response:
     if rule is None or incoming is None:
         raise NotFoundError()
     resolution = rule(incoming, new_uuid=uuid.uuid4())
-    definition = _definition(submission.form_id, submission.form_version)
+    definition = definition_for(submission.form_id, submission.form_version)
     if resolution.replace_answers is not None and definition is not None:
         clean = validate_answers(definition, resolution.replace_answers).clean
         plain, secret = split_sensitive(definition, clean)
@@ -163,23 +153,13 @@ def conflict_submit(conflict_id: int) -> Response:
         submission.content_hash = conflict.content_hash
     if resolution.new_item is not None and definition is not None:
         item = resolution.new_item
-        clean = validate_answers(definition, item.answers).clean
-        plain, secret = split_sensitive(definition, clean)
-        new = Submission(
-            uuid=item.uuid,
-            form_id=submission.form_id,
-            form_version=item.form_version,
-            subject_type=submission.subject_type,
-            family_id=submission.family_id,
-            course_id=submission.course_id,
+        new = new_submission(
+            item,
+            definition=definition,
+            answers=validate_answers(definition, item.answers).clean,
+            content_hash=content_hash(item),
             author_id=conflict.author_id,
             device_id=conflict.device_id,
-            started_at=item.started_at,
-            completed_at=item.completed_at,
-            respondent_locale=item.respondent_locale,
-            answers=plain,
-            sensitive_answers=encrypt_json(secret),
-            content_hash=content_hash(item),
         )
         db.session().add(new)
         db.session().flush()

@@ -36,6 +36,7 @@ from fieldapp.i18n import current_language
 from fieldapp.i18n import normalize
 from fieldapp.submissions import services
 from fieldapp.submissions.forms import FillForm
+from fieldapp.submissions.forms_registry import definition_for
 from fieldapp.submissions.forms_registry import registry
 from fieldapp.submissions.ingest import ingest_item
 from fieldapp.submissions.models import Submission
@@ -248,10 +249,9 @@ def index() -> str:
 def detail(submission_id: str) -> str:
     """Show a submission's answers with labels in the viewer's language."""
     submission = get_submission_or_404(submission_id)
-    try:
-        definition = registry().get(submission.form_id, submission.form_version)
-    except LookupError:
-        definition = registry().latest(submission.form_id)
+    definition = definition_for(submission.form_id, submission.form_version)
+    if definition is None:
+        raise NotFoundError()
     answers = dict(submission.answers)
     can_see_sensitive = may_read_sensitive(g.user, submission.form_id)
     if can_see_sensitive and submission.sensitive_answers:

@@ -141,25 +141,13 @@ class SqlSubmissionStore:
 
         :raise DuplicateKey: when the UUID is already stored (nothing is kept).
         """
-        plain, secret = split_sensitive(definition, answers)
-        about_family = definition.subject in ("new_family", "family")
-        submission = Submission(
-            uuid=item.uuid,
-            form_id=item.form_id,
-            form_version=item.form_version,
-            subject_type=definition.subject,
-            family_id=item.subject_id if about_family else None,
-            course_id=item.course_id
-            if definition.subject == "course_session"
-            else None,
+        submission = new_submission(
+            item,
+            definition=definition,
+            answers=answers,
+            content_hash=content_hash,
             author_id=author.id,
             device_id=self.device_id,
-            started_at=item.started_at,
-            completed_at=item.completed_at,
-            respondent_locale=item.respondent_locale,
-            answers=plain,
-            sensitive_answers=encrypt_json(secret),
-            content_hash=content_hash,
         )
         self.session.add(submission)
         try:
@@ -253,3 +241,33 @@ class SqlSubmissionStore:
             self.session.rollback()
             return False
         return True
+
+
+def new_submission(
+    item: SubmissionItem,
+    *,
+    definition: FormDefinition,
+    answers: dict[str, Any],
+    content_hash: str,
+    author_id: int,
+    device_id: uuid.UUID | None,
+) -> Submission:
+    """Build the row for ``item``: plain answers, and sensitive ones encrypted."""
+    plain, secret = split_sensitive(definition, answers)
+    about_family = definition.subject in ("new_family", "family")
+    return Submission(
+        uuid=item.uuid,
+        form_id=item.form_id,
+        form_version=item.form_version,
+        subject_type=definition.subject,
+        family_id=item.subject_id if about_family else None,
+        course_id=item.course_id if definition.subject == "course_session" else None,
+        author_id=author_id,
+        device_id=device_id,
+        started_at=item.started_at,
+        completed_at=item.completed_at,
+        respondent_locale=item.respondent_locale,
+        answers=plain,
+        sensitive_answers=encrypt_json(secret),
+        content_hash=content_hash,
+    )
