@@ -183,6 +183,23 @@ class AuthActions:
         return csrf_token(self._client, path)
 
 
+def signed_in_client(app: Flask, username: str | None) -> tuple[FlaskClient, str]:
+    """Return a new English-speaking client signed in as ``username`` (None: anonymous)
+    and a CSRF token for its session."""
+    new_client = app.test_client()
+    new_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if username:
+        AuthActions(new_client).login(username)
+        return new_client, csrf_token(new_client, "/submissions/")
+    return new_client, csrf_token(new_client)
+
+
+@pytest.fixture
+def signed_in(app: Flask) -> Callable[[str | None], tuple[FlaskClient, str]]:
+    """Return a function that makes a client signed in as a user, with its CSRF token."""
+    return lambda username: signed_in_client(app, username)
+
+
 @pytest.fixture
 def auth(client: FlaskClient) -> AuthActions:
     """Sign ``client`` in and out."""

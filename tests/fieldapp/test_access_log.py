@@ -202,7 +202,9 @@ def _payload(endpoint: str, world) -> dict:
 
 
 @pytest.mark.parametrize("endpoint", sorted(AUDITED))
-def test_route_writes_who_what_when_and_where_to_the_access_log(app, world, endpoint):
+def test_route_writes_who_what_when_and_where_to_the_access_log(
+    app, world, signed_in, endpoint
+):
     who, method, template, action = AUDITED[endpoint]
     with app.app_context():
         from fieldapp.families.models import Member
@@ -211,21 +213,7 @@ def test_route_writes_who_what_when_and_where_to_the_access_log(app, world, endp
             sa.select(Member.id).where(Member.family_id != world.ids["family"])
         )
     path = template.format(**world.ids)
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    page = client.get("/auth/login").get_data(as_text=True)
-    if who != "anon":
-        token = page.split('name="csrf-token" content="')[1].split('"')[0]
-        client.post(
-            "/auth/login",
-            data={
-                "username": who,
-                "password": "a long test passphrase",
-                "csrf_token": token,
-            },
-        )
-        page = client.get("/submissions/").get_data(as_text=True)
-    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    client, token = signed_in(None if who == "anon" else who)
     with app.app_context():
         before = db.session().scalar(sa.select(sa.func.max(AccessLogEntry.id))) or 0
     headers = {"X-CSRFToken": token, "User-Agent": "audit-test/1.0"}

@@ -8,7 +8,6 @@ A route that is not in EXPECTED fails test_every_route_has_a_decision.
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskClient
 
 ROLES = (
     "admin",
@@ -181,25 +180,6 @@ def test_every_route_has_a_decision(app):
     assert stale == set(), f"decisions for routes that no longer exist: {stale}"
 
 
-def _client(app, username: str | None) -> tuple[FlaskClient, str]:
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    page = client.get("/auth/login").get_data(as_text=True)
-    token = page.split('name="csrf-token" content="')[1].split('"')[0]
-    if username:
-        client.post(
-            "/auth/login",
-            data={
-                "username": username,
-                "password": "a long test passphrase",
-                "csrf_token": token,
-            },
-        )
-        page = client.get("/submissions/").get_data(as_text=True)
-        token = page.split('name="csrf-token" content="')[1].split('"')[0]
-    return client, token
-
-
 def _outcome(response, path: str) -> str:
     status = response.status_code
     if status == 403:
@@ -217,14 +197,16 @@ def _outcome(response, path: str) -> str:
 
 
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED))
-def test_route_allows_and_denies_exactly_the_expected_roles(app, world, endpoint):
+def test_route_allows_and_denies_exactly_the_expected_roles(
+    app, world, signed_in, endpoint
+):
     method, template, expected = EXPECTED[endpoint]
     path = template.format(**world.ids)
     actual = {}
     # Denied roles first: an allowed role's POST may change what the next one sees.
     order = sorted(expected, key=lambda role: expected[role] == "A")
     for role in order:
-        client, token = _client(app, None if role == "anon" else role)
+        client, token = signed_in(None if role == "anon" else role)
         headers = {"X-CSRFToken": token}
         if method == "GET":
             response = client.get(path, headers=headers)
