@@ -55,6 +55,24 @@ def _loggable(value: Any) -> str:
     return text if storable_text(text) else ""
 
 
+def record_ingest(
+    result: ItemResult, item: Mapping[str, Any], device_id: uuid.UUID | None
+) -> None:
+    """Add the access-log entry for an ingested item; the caller commits.
+
+    Written after the item's own transaction, never inside it: an item is never lost
+    because its log line could not be written. A batch commits all its lines at once.
+    """
+    form_id = item.get("form_id", "") if isinstance(item, Mapping) else ""
+    log.record(
+        "create" if result.status == "accepted" else f"submit_{result.status}",
+        "submission",
+        result.uuid,
+        form=_loggable(form_id),
+        device=str(device_id) if device_id else None,
+    )
+
+
 def ingest_item(
     item: Mapping[str, Any],
     *,
@@ -76,16 +94,6 @@ def ingest_item(
     result = engine.apply_item(
         store, raw, author=Author(user.id, user.role), registry=registry(), today=today
     )
-    # The access log: who submitted what, from where. Its own small transaction, after
-    # the item's: an item is never lost because its log line could not be written.
-    log.record(
-        "create" if result.status == "accepted" else f"submit_{result.status}",
-        "submission",
-        result.uuid,
-        form=_loggable(raw.get("form_id", "") if isinstance(raw, dict) else ""),
-        device=str(device_id) if device_id else None,
-    )
-    db.session().commit()
     return ItemResult(
         status=result.status,
         uuid=result.uuid,

@@ -39,6 +39,7 @@ from fieldapp.submissions.forms import FillForm
 from fieldapp.submissions.forms_registry import definition_for
 from fieldapp.submissions.forms_registry import registry
 from fieldapp.submissions.ingest import ingest_item
+from fieldapp.submissions.ingest import record_ingest
 from fieldapp.submissions.models import Submission
 from fieldapp.submissions.sensitive import merge_sensitive
 from forms import FormDefinition
@@ -159,6 +160,9 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
         "answers": from_form_data(definition, request.form),
     }
     result = ingest_item(item, user=g.user, device_id=None, locale=current_language())
+    record_ingest(result, item, None)
+    db.session().commit()
+
     if result.status == "rejected":
         errors = {
             path: [e["message"] for e in issues]

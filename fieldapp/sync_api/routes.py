@@ -39,6 +39,7 @@ from fieldapp.errors import error_body
 from fieldapp.extensions import csrf
 from fieldapp.i18n import current_language
 from fieldapp.submissions.ingest import ingest_item
+from fieldapp.submissions.ingest import record_ingest
 from fieldapp.sync_api.openapi import openapi_document
 from fieldapp.sync_api.pull_source import SqlPullSource
 from fieldapp.sync_api.schemas import DeviceRegistrationSchema
@@ -203,6 +204,7 @@ def push_submit() -> Response:
             keep_rejected=True,
             today=date.today(),
         )
+        record_ingest(result, raw, device_id)
         results.append(result.as_dict())
         if delay:
             # Test-only fault injection: widen "the middle of a batch" (see config.py).
