@@ -251,3 +251,20 @@ def test_future_dates_are_judged_on_the_day_the_form_was_completed(store, regist
     )
     assert result.status == "rejected"
     assert "visit_date" in result.errors
+
+
+def test_a_twin_delivery_that_loses_the_race_is_a_duplicate_not_a_rejection(
+    store, registry
+):
+    # Two deliveries of one intake at the same moment: the twin looked the UUID up just
+    # before the winner committed, so by its subject check the family "exists".
+    item = samples.family_intake(uuid.uuid4())
+    winner = apply_item(store, item, author=WORKER, registry=registry)
+    assert winner.status == "accepted"
+    real_find = store.find
+    lookups = iter([None])
+    store.find = lambda item_uuid: next(lookups, real_find(item_uuid))
+    twin = apply_item(store, item, author=WORKER, registry=registry)
+    assert twin.status == "duplicate"
+    assert twin.receipt == winner.receipt
+    assert store.rejections == []
