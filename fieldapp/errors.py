@@ -146,9 +146,22 @@ def _handle_csrf_error(error: CSRFError) -> Response:
     )
 
 
+#: Machine codes for errors the framework raises, so API clients need not parse text.
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "login_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
 def _handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
-    response = render_error(status)
+    response = render_error(status, code=HTTP_ERROR_CODES.get(status))
     if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response

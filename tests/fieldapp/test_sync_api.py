@@ -244,6 +244,7 @@ def test_an_oversize_body_is_413_in_the_json_error_shape(app, api):
     response = api.push(item)
     assert response.status_code == 413
     assert response.json["code"] == 413
+    assert response.json["error"] == "too_large"
     assert response.json["message"]
 
 
