@@ -118,7 +118,7 @@ async function runOnce(reason) {
     await setMeta('authNeeded', false);
     const id = await register(user, csrf);
     await push(user, id, csrf, result);
-    await pull(user, result);
+    await pull(user, id, result);
     await setMeta('lastSyncAt', new Date().toISOString());
     result.ok = true;
     backoffMs = BACKOFF_START_MS;
@@ -159,10 +159,12 @@ async function push(user, id, csrf, result) {
   }
 }
 
-async function pull(user, result) {
+async function pull(user, id, result) {
   const cursor = await getMeta('cursor');
   const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-  const data = await apiFetch(`/api/v1/sync/pull${query}`);
+  // The device id goes with every pull, so a revoked phone wipes itself at its next
+  // contact even when it has nothing to send.
+  const data = await apiFetch(`/api/v1/sync/pull${query}`, { deviceId: id });
   if (data.user && String(data.user.id) !== String(user.id)) {
     // Someone else signed in on this device: main.js switches users on the next page.
     result.otherUser = data.user;
