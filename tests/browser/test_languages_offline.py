@@ -26,9 +26,8 @@ def test_switching_language_offline_shows_the_cached_pages_in_that_language(
         heading = page.locator("h1").inner_text()
         assert heading == "Кућна посета"
         # The script's own texts (status line) come from the cached Cyrillic catalog.
-        page.wait_for_function(
-            "document.getElementById('status').textContent.length > 0"
-        )
+        # (Polled from here: a string predicate would need eval, which our CSP forbids.)
+        pwa.wait_until(page, "document.getElementById('status').textContent.length > 0")
         status = page.locator("#status").inner_text()
         assert not any(
             "a" <= ch.lower() <= "z" for ch in status.replace("fieldapp", "")
