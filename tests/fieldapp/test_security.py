@@ -29,27 +29,29 @@ def _age_sessions(app, **delta: int) -> None:
 # --- cookies and sessions ---------------------------------------------------------------
 
 
+def _https_login(client, *, referer: str):
+    """Sign in as ana over https, the browser saying it came from ``referer``."""
+    page = client.get("/auth/login", base_url="https://localhost")
+    token = csrf_token_in(page.get_data(as_text=True))
+    return client.post(
+        "/auth/login",
+        base_url="https://localhost",
+        data={"username": "ana", "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": referer},
+    )
+
+
+def csrf_token_in(page: str) -> str:
+    """Return the CSRF token of a rendered page."""
+    return page.split('name="csrf-token" content="')[1].split('"')[0]
+
+
 @pytest.mark.parametrize("config_overrides", [{"SESSION_COOKIE_SECURE": True}])
 def test_session_cookie_is_host_prefixed_secure_httponly_samesite(
     client, make_user, config_overrides
 ):
     make_user("ana")
-    page = client.get("/auth/login", base_url="https://localhost")
-    token = (
-        page.get_data(as_text=True)
-        .split('name="csrf-token" content="')[1]
-        .split('"')[0]
-    )
-    response = client.post(
-        "/auth/login",
-        base_url="https://localhost",
-        data={
-            "username": "ana",
-            "password": "a long test passphrase",
-            "csrf_token": token,
-        },
-        headers={"Referer": "https://localhost/auth/login"},
-    )
+    response = _https_login(client, referer="https://localhost/auth/login")
     assert response.status_code == 302
     cookie = next(
         h
@@ -80,22 +82,7 @@ def test_login_starts_a_new_session_so_a_planted_cookie_is_useless(
 @pytest.mark.parametrize("config_overrides", [{"SESSION_COOKIE_SECURE": True}])
 def test_https_post_from_another_site_is_refused(client, make_user, config_overrides):
     make_user("ana")
-    page = client.get("/auth/login", base_url="https://localhost")
-    token = (
-        page.get_data(as_text=True)
-        .split('name="csrf-token" content="')[1]
-        .split('"')[0]
-    )
-    response = client.post(
-        "/auth/login",
-        base_url="https://localhost",
-        data={
-            "username": "ana",
-            "password": "a long test passphrase",
-            "csrf_token": token,
-        },
-        headers={"Referer": "https://evil.example/login"},
-    )
+    response = _https_login(client, referer="https://evil.example/login")
     assert response.status_code == 400
 
 
