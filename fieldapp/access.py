@@ -116,14 +116,18 @@ def _assigned_family_ids(user: User) -> sa.Select[uuid.UUID]:
     )
 
 
+def family_visible(user: User) -> sa.ColumnElement[bool]:
+    """Return the condition on Family that holds when ``user`` may see the family."""
+    if is_manager(user):
+        return sa.true()
+    if user.role in CASE_WORKERS:
+        return Family.id.in_(_assigned_family_ids(user))
+    return sa.false()
+
+
 def families_visible_to(user: User) -> sa.Select[Family]:
     """Return a query of the families ``user`` may see."""
-    query = sa.select(Family)
-    if is_manager(user):
-        return query
-    if user.role in CASE_WORKERS:
-        return query.where(Family.id.in_(_assigned_family_ids(user)))
-    return query.where(sa.false())
+    return sa.select(Family).where(family_visible(user))
 
 
 def can_see_family(user: User, family_id: uuid.UUID) -> bool:

@@ -43,9 +43,12 @@ DEFAULTS: dict[str, Any] = {
     "DATA_KEYS": "",
     # Sync API limits.
     "SYNC_MAX_ITEMS": 100,
+    # Accepted items of a push stored per transaction (one commit, one disk flush).
+    # A failed group is stored again item by item, so no item sinks the others.
+    "SYNC_COMMIT_GROUP": 50,
     # Tests only (fault injection, tests/fieldapp/test_sync_faults.py): milliseconds to
-    # sleep after each item of a push, so a test can kill the server in the middle of a
-    # batch. Never set it in production: it only slows pushes down.
+    # sleep after each stored item of a push, so a test can kill the server in the
+    # middle of a batch. Never set it in production: it only slows pushes down.
     "TEST_INGEST_DELAY_MS": 0,
     # Send HSTS (only meaningful behind https).
     "HSTS_SECONDS": 31536000,

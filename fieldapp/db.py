@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -22,6 +25,8 @@ from sqlalchemy import event
 from sqlalchemy import orm
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: set inside reads(): the SQLite transaction being opened will not write
+_READS_ONLY: ContextVar[bool] = ContextVar("fieldapp_db_reads_only", default=False)
 
 
 def utcnow() -> datetime:
@@ -68,6 +73,13 @@ class Model(orm.DeclarativeBase):
     }
 
 
+def table_of(model: type[Model]) -> sa.Table:
+    """Return the table of ``model``, for Core statements on hot paths."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)  # noqa: S101 - declarative models map tables
+    return table
+
+
 @dataclass(frozen=True)
 class _State:
     engine: sa.Engine
@@ -110,8 +122,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: sa.Connection) -> None:
     # IMMEDIATE takes the write lock at BEGIN: two requests that read and then write
     # would otherwise deadlock on the lock upgrade and fail at once, ignoring
-    # busy_timeout (the choice Rails made for SQLite too).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy_timeout (the choice Rails made for SQLite too). Only reads() opens a
+    # deferred transaction, one that never writes, so takes no write lock at all.
+    connection.exec_driver_sql("BEGIN" if _READS_ONLY.get() else "BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def reads(db_session: orm.Session | None = None) -> Iterator[None]:
+    """Run the block's statements, which only read, in a short transaction of their own.
+
+    On SQLite every other transaction holds the one write lock from its first
+    statement, so a request that reads first would keep every other worker from
+    writing until it ends. This one is deferred (no write lock) and ends with the
+    block; what it loaded stays usable. When the session is already in a transaction,
+    or has changes to flush, or the database is not SQLite, the block simply joins in.
+    Never write inside the block.
+    """
+    db_session = db_session or session()
+    if (
+        db_session.in_transaction()
+        or db_session.new
+        or db_session.dirty
+        or db_session.deleted
+        or db_session.get_bind().dialect.name != "sqlite"
+    ):
+        yield
+        return
+    token = _READS_ONLY.set(True)
+    try:
+        yield
+    except BaseException:
+        db_session.rollback()
+        raise
+    finally:
+        _READS_ONLY.reset(token)
+    db_session.commit()  # ends the read transaction: nothing to write, nothing expired
 
 
 def init_app(app: Flask) -> None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
-from collections.abc import Iterable
+import uuid
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -28,8 +29,12 @@ from sync.changes import ItemResult
 from sync.changes import PushResult
 from sync.changes import SubmissionItem
 from sync.protocol import parse_item
+from sync.store import Access
 from sync.store import Author
 from sync.store import DuplicateKey
+from sync.store import InsertFailed
+from sync.store import KnownFamily
+from sync.store import NewSubmission
 from sync.store import StoredSubmission
 from sync.store import SubmissionStore
 
@@ -81,54 +86,244 @@ def _replay(
     return ItemResult(uuid_text, "conflict", code="conflict")
 
 
-def _subject(
-    store: SubmissionStore,
-    item: SubmissionItem,
-    definition: FormDefinition,
-    author: Author,
-) -> tuple[str, dict[str, list[Issue]], ValidationContext]:
-    """Check the item's subject; return (code, errors, context) ("" when fine)."""
-    members: frozenset[str] | None = None
-    roster: frozenset[str] | None = None
-    if definition.subject in ("new_family", "family"):
-        if item.subject_id is None:
-            return (
-                "subject_required",
-                {"subject_id": [_issue("required")]},
-                ValidationContext(),
+#: subjects that are a family (the intake registers it, the others visit it)
+_FAMILY_SUBJECTS = ("new_family", "family")
+
+
+class _Batch:
+    """One push on its way in: what the store was asked once, and what waits to be stored.
+
+    Accepted items are stored in groups of up to ``group`` in one transaction each (one
+    commit, one fsync, for many items). A group that fails because a twin delivery
+    stored one of its UUIDs in the meantime is stored again item by item, so one item
+    never sinks the others. An item that depends on a waiting one (the same UUID, or a
+    visit to a family registered earlier in the batch) stores the group first: every
+    item is judged against what the items before it did, as if they came one by one.
+    """
+
+    def __init__(
+        self,
+        store: SubmissionStore,
+        *,
+        author: Author,
+        registry: FormRegistry,
+        today: date,
+        group: int,
+    ) -> None:
+        self.store = store
+        self.author = author
+        self.registry = registry
+        self.today = today
+        self.group = max(1, group)
+        self.results: list[ItemResult | None] = []
+        #: accepted items waiting to be stored, with their place in the results
+        self.waiting: list[tuple[int, NewSubmission]] = []
+        self.waiting_uuids: set[uuid.UUID] = set()
+        self.waiting_families: set[uuid.UUID] = set()
+        self.stored: dict[uuid.UUID, StoredSubmission] = {}
+        #: what the store said of each family (None: not on the server)
+        self.families: dict[uuid.UUID, KnownFamily | None] = {}
+        self.courses: dict[int, tuple[Access, frozenset[str] | None]] = {}
+
+    def run(self, raws: Sequence[Any]) -> list[ItemResult]:
+        """Judge and store every item; return the results in the items' order."""
+        parsed: list[tuple[int, SubmissionItem, str]] = []
+        for index, raw in enumerate(raws):
+            self.results.append(None)
+            item, uuid_text, shape_errors = parse_item(raw)
+            if item is None:
+                errors = {
+                    p: [_issue("invalid", detail=m) for m in ms]
+                    for p, ms in shape_errors.items()
+                }
+                self.results[index] = ItemResult(
+                    uuid_text, "refused", errors=errors, code="invalid_item"
+                )
+            elif item.author_id is not None and item.author_id != self.author.id:
+                self.results[index] = ItemResult(
+                    uuid_text, "refused", code="wrong_user"
+                )
+            else:
+                parsed.append((index, item, content_hash(item)))
+        self._look_up(
+            {item.uuid for _, item, _ in parsed},
+            {item.subject_id for _, item, _ in parsed if item.subject_id is not None},
+        )
+        for index, item, digest in parsed:
+            if item.uuid in self.waiting_uuids or (
+                item.subject_id in self.waiting_families
+            ):
+                self._store_waiting()
+                self._look_up({item.uuid}, {item.subject_id} - {None})
+            self.results[index] = self._judge(index, item, digest)
+            if len(self.waiting) >= self.group:
+                self._store_waiting()
+        self._store_waiting()
+        results = [result for result in self.results if result is not None]
+        assert len(results) == len(raws)  # noqa: S101 - every item was answered
+        return results
+
+    def _look_up(
+        self, uuids: set[uuid.UUID], family_ids: set[uuid.UUID | None]
+    ) -> None:
+        """Ask the store (once) about these UUIDs and families."""
+        self.stored.update(self.store.find(uuids))
+        families = {family for family in family_ids if family is not None}
+        if families:
+            known = self.store.families(self.author, families)
+            for family in families:
+                self.families[family] = known.get(family)
+
+    def _course(self, course_id: int) -> tuple[Access, frozenset[str] | None]:
+        if course_id not in self.courses:
+            access = self.store.course_access(self.author, course_id)
+            roster = (
+                self.store.course_roster(course_id) if access == "visible" else None
             )
-        access = store.family_access(author, item.subject_id)
-        if definition.subject == "new_family" and access != "unknown":
-            return (
-                "family_exists",
-                {"subject_id": [_issue("family_exists")]},
-                ValidationContext(),
+            self.courses[course_id] = (access, roster)
+        return self.courses[course_id]
+
+    def _subject(
+        self, item: SubmissionItem, definition: FormDefinition
+    ) -> tuple[str, dict[str, list[Issue]], ValidationContext]:
+        """Check the item's subject; return (code, errors, context) ("" when fine)."""
+        members: frozenset[str] | None = None
+        roster: frozenset[str] | None = None
+        if definition.subject in _FAMILY_SUBJECTS:
+            if item.subject_id is None:
+                return (
+                    "subject_required",
+                    {"subject_id": [_issue("required")]},
+                    ValidationContext(),
+                )
+            family = self.families.get(item.subject_id)
+            access = "unknown" if family is None else family.access
+            if definition.subject == "new_family" and access != "unknown":
+                return (
+                    "family_exists",
+                    {"subject_id": [_issue("family_exists")]},
+                    ValidationContext(),
+                )
+            if access == "hidden":
+                return (
+                    "not_your_family",
+                    {"subject_id": [_issue("not_your_family")]},
+                    ValidationContext(),
+                )
+            if definition.subject == "family" and family is not None and family.visible:
+                members = family.members
+            # An unknown family is accepted: it may be registered offline and arrive
+            # later (or later in this batch); queries join on family_id, so it links.
+        elif definition.subject == "course_session":
+            if item.course_id is None:
+                return (
+                    "subject_required",
+                    {"course_id": [_issue("required")]},
+                    ValidationContext(),
+                )
+            access, roster = self._course(item.course_id)
+            if access != "visible":
+                return (
+                    "not_your_course",
+                    {"course_id": [_issue("not_your_course")]},
+                    ValidationContext(),
+                )
+        return "", {}, ValidationContext(members=members, roster=roster)
+
+    def _judge(
+        self, index: int, item: SubmissionItem, digest: str
+    ) -> ItemResult | None:
+        """Return the item's result, or None when it waits to be stored."""
+        author, uuid_text = self.author, str(item.uuid)
+        stored = self.stored.get(item.uuid)
+        if stored is not None:
+            return _replay(self.store, stored, item, author, digest)
+        code, errors, context = "", {}, ValidationContext()
+        definition: FormDefinition | None = None
+        try:
+            definition = self.registry.get(item.form_id, item.form_version)
+        except UnknownForm:
+            code, errors = "unknown_form", {"form_id": [_issue("unknown_form")]}
+        except UnknownVersion:
+            known = ", ".join(str(v) for v in self.registry.versions(item.form_id))
+            code = "unknown_version"
+            errors = {
+                "form_version": [
+                    _issue("unknown_version", version=item.form_version, known=known)
+                ]
+            }
+        if definition is not None and not definition.may_fill(author.role):
+            return ItemResult(uuid_text, "refused", code="form_not_allowed")
+        if definition is not None:
+            code, errors, context = self._subject(item, definition)
+        clean: dict[str, Any] = {}
+        if definition is not None and not code:
+            # Bounds like "not in the future" hold for the day the form was filled,
+            # but a device clock ahead of the server must not widen them.
+            day = self.today
+            if item.completed_at is not None:
+                day = min(day, item.completed_at.date())
+            context = ValidationContext(context.members, context.roster, day)
+            verdict = validate_answers(definition, item.answers, context)
+            if not verdict.ok:
+                code, errors = "invalid_answers", verdict.errors
+            clean = verdict.clean
+        if code:
+            # A twin delivery may have stored this UUID since the look-up, changing
+            # what the checks saw (its family now "exists"): answer as its replay.
+            stored = self.store.find({item.uuid}).get(item.uuid)
+            if stored is not None:
+                return _replay(self.store, stored, item, author, digest)
+            self.store.record_rejection(
+                item, author=author, errors=errors, code=code, content_hash=digest
             )
-        if access == "hidden":
-            return (
-                "not_your_family",
-                {"subject_id": [_issue("not_your_family")]},
-                ValidationContext(),
+            return ItemResult(uuid_text, "rejected", errors=errors, code=code)
+        assert definition is not None  # noqa: S101 - every path without one set a code
+        self.waiting.append((index, NewSubmission(item, definition, clean, digest)))
+        self.waiting_uuids.add(item.uuid)
+        if definition.subject == "new_family" and item.subject_id is not None:
+            self.waiting_families.add(item.subject_id)
+        return None
+
+    def _store_waiting(self) -> None:
+        """Store the waiting items: as one group, else (a race lost) one by one."""
+        waiting, self.waiting = self.waiting, []
+        self.waiting_uuids.clear()
+        for family in self.waiting_families:
+            # Registered now (or by a twin): ask again when an item needs to know.
+            self.families.pop(family, None)
+        self.waiting_families.clear()
+        if not waiting:
+            return
+        try:
+            stored = self.store.insert(
+                [entry for _, entry in waiting], author=self.author
             )
-        if definition.subject == "family" and access == "visible":
-            members = store.family_members(item.subject_id)
-        # An unknown family is accepted: it may be registered offline and arrive later
-        # (or later in this batch); queries join on family_id, so the item links then.
-    elif definition.subject == "course_session":
-        if item.course_id is None:
-            return (
-                "subject_required",
-                {"course_id": [_issue("required")]},
-                ValidationContext(),
+        except (DuplicateKey, InsertFailed):
+            # Another delivery of one of these UUIDs won a race, or one item cannot be
+            # stored: each on its own now, so the others are kept.
+            for index, entry in waiting:
+                self.results[index] = self._store_one(entry)
+            return
+        for (index, entry), row in zip(waiting, stored, strict=True):
+            self.stored[entry.item.uuid] = row
+            self.results[index] = ItemResult(
+                str(entry.item.uuid), "accepted", receipt=row.receipt()
             )
-        if store.course_access(author, item.course_id) != "visible":
-            return (
-                "not_your_course",
-                {"course_id": [_issue("not_your_course")]},
-                ValidationContext(),
-            )
-        roster = store.course_roster(item.course_id)
-    return "", {}, ValidationContext(members=members, roster=roster)
+
+    def _store_one(self, entry: NewSubmission) -> ItemResult:
+        item = entry.item
+        try:
+            (row,) = self.store.insert([entry], author=self.author)
+        except DuplicateKey:
+            # Another delivery of this UUID won the race; answer as its replay.
+            again = self.store.find({item.uuid}).get(item.uuid)
+            if again is None:  # pragma: no cover - the winner's row must be there
+                raise
+            self.stored[item.uuid] = again
+            return _replay(self.store, again, item, self.author, entry.content_hash)
+        self.stored[item.uuid] = row
+        return ItemResult(str(item.uuid), "accepted", receipt=row.receipt())
 
 
 def apply_item(
@@ -140,90 +335,29 @@ def apply_item(
     today: date | None = None,
 ) -> ItemResult:
     """Ingest one raw item (a decoded JSON object); never raise for bad input."""
-    item, uuid_text, shape_errors = parse_item(raw)
-    if item is None:
-        errors = {
-            p: [_issue("invalid", detail=m) for m in ms]
-            for p, ms in shape_errors.items()
-        }
-        return ItemResult(uuid_text, "refused", errors=errors, code="invalid_item")
-    if item.author_id is not None and item.author_id != author.id:
-        return ItemResult(uuid_text, "refused", code="wrong_user")
-    digest = content_hash(item)
-    stored = store.find(item.uuid)
-    if stored is not None:
-        return _replay(store, stored, item, author, digest)
-
-    code, errors, context = "", {}, ValidationContext()
-    definition: FormDefinition | None = None
-    try:
-        definition = registry.get(item.form_id, item.form_version)
-    except UnknownForm:
-        code, errors = "unknown_form", {"form_id": [_issue("unknown_form")]}
-    except UnknownVersion:
-        known = ", ".join(str(v) for v in registry.versions(item.form_id))
-        code = "unknown_version"
-        errors = {
-            "form_version": [
-                _issue("unknown_version", version=item.form_version, known=known)
-            ]
-        }
-    if definition is not None and not definition.may_fill(author.role):
-        return ItemResult(uuid_text, "refused", code="form_not_allowed")
-    if definition is not None:
-        code, errors, context = _subject(store, item, definition, author)
-    clean: dict[str, Any] = {}
-    if definition is not None and not code:
-        # Bounds like "not in the future" hold for the day the form was filled, but a
-        # device clock ahead of the server must not widen them.
-        day = today or date.today()
-        if item.completed_at is not None:
-            day = min(day, item.completed_at.date())
-        context = ValidationContext(context.members, context.roster, day)
-        verdict = validate_answers(definition, item.answers, context)
-        if not verdict.ok:
-            code, errors = "invalid_answers", verdict.errors
-        clean = verdict.clean
-    if code:
-        # A twin delivery may have stored this UUID since the look-up above, changing
-        # what the checks saw (its family now "exists"): answer as its replay instead.
-        stored = store.find(item.uuid)
-        if stored is not None:
-            return _replay(store, stored, item, author, digest)
-        store.record_rejection(
-            item, author=author, errors=errors, code=code, content_hash=digest
-        )
-        return ItemResult(uuid_text, "rejected", errors=errors, code=code)
-    assert definition is not None  # noqa: S101 - every path without one set a code
-    try:
-        stored = store.insert(
-            item,
-            author=author,
-            definition=definition,
-            answers=clean,
-            content_hash=digest,
-        )
-    except DuplicateKey:
-        # Another delivery of this UUID won the race; answer as its replay.
-        again = store.find(item.uuid)
-        if again is None:  # pragma: no cover - the winner's row must be there
-            raise
-        return _replay(store, again, item, author, digest)
-    return ItemResult(uuid_text, "accepted", receipt=stored.receipt())
+    return apply_push(
+        store, [raw], author=author, registry=registry, today=today
+    ).results[0]
 
 
 def apply_push(
     store: SubmissionStore,
-    items: Iterable[Any],
+    items: Sequence[Any],
     *,
     author: Author,
     registry: FormRegistry,
     today: date | None = None,
+    group: int = 50,
 ) -> PushResult:
-    """Ingest a batch in order; each item gets its own result and transaction."""
-    result = PushResult()
-    for raw in items:
-        result.results.append(
-            apply_item(store, raw, author=author, registry=registry, today=today)
-        )
-    return result
+    """Ingest a batch; each item gets its own result, judged as if it came alone.
+
+    Accepted items are stored ``group`` at a time, each group in one transaction.
+    """
+    batch = _Batch(
+        store,
+        author=author,
+        registry=registry,
+        today=today or date.today(),
+        group=group,
+    )
+    return PushResult(results=batch.run(list(items)))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from typing import Literal
 from typing import Protocol
 
@@ -19,6 +22,13 @@ Access = Literal["visible", "hidden", "unknown"]
 
 class DuplicateKey(Exception):
     """The UUID was stored by someone else between our lookup and our insert."""
+
+
+class InsertFailed(Exception):
+    """A group could not be stored (a constraint other than the UUID): none of it was.
+
+    The engine then stores its items one by one, so the faulty one fails alone.
+    """
 
 
 @dataclass(frozen=True)
@@ -44,17 +54,45 @@ class StoredSubmission:
         return Receipt(self.server_id, self.received_at, self.content_hash)
 
 
+@dataclass(frozen=True)
+class KnownFamily:
+    """A family the server knows, as the author may see it."""
+
+    #: in the author's scope
+    visible: bool
+    #: the ids of its members (only filled in when visible)
+    members: frozenset[str] = frozenset()
+
+    @property
+    def access(self) -> Access:
+        """Return "visible" or "hidden"."""
+        return "visible" if self.visible else "hidden"
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """An item the engine accepted, ready to be stored."""
+
+    item: SubmissionItem
+    definition: FormDefinition
+    #: the clean answers, sensitive ones included (the store encrypts those)
+    answers: dict[str, Any]
+    content_hash: str
+
+
 class SubmissionStore(Protocol):
-    """Storage for submissions; every write method runs in its own transaction."""
+    """Storage for submissions; every write method runs in its own transaction.
 
-    def find(self, item_uuid: uuid.UUID) -> StoredSubmission | None:
-        """Return the submission stored under ``item_uuid``, if any."""
+    Look-ups take many keys at once: the engine asks once per batch, not per item.
+    """
 
-    def family_access(self, author: Author, family_id: uuid.UUID) -> Access:
-        """Tell whether the family is the author's, someone else's, or unknown."""
+    def find(self, uuids: Collection[uuid.UUID]) -> dict[uuid.UUID, StoredSubmission]:
+        """Return the submissions stored under any of ``uuids``, by uuid."""
 
-    def family_members(self, family_id: uuid.UUID) -> frozenset[str] | None:
-        """Return the ids of the family's members (None when the family is unknown)."""
+    def families(
+        self, author: Author, family_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, KnownFamily]:
+        """Return what the server knows of each family (unknown ones are left out)."""
 
     def course_access(self, author: Author, course_id: int) -> Access:
         """Tell whether the course is the author's, someone else's, or unknown."""
@@ -63,17 +101,14 @@ class SubmissionStore(Protocol):
         """Return the member ids enrolled in the course (None when unknown)."""
 
     def insert(
-        self,
-        item: SubmissionItem,
-        *,
-        author: Author,
-        definition: FormDefinition,
-        answers: dict[str, object],
-        content_hash: str,
-    ) -> StoredSubmission:
-        """Store the item with its clean answers and apply its effects, atomically.
+        self, entries: Sequence[NewSubmission], *, author: Author
+    ) -> list[StoredSubmission]:
+        """Store the entries and apply their effects in one transaction, in order.
 
-        :raise DuplicateKey: when the UUID is already stored (nothing is kept).
+        All or nothing: a failure keeps none of them.
+
+        :raise DuplicateKey: when one of the UUIDs is already stored.
+        :raise InsertFailed: when a group of several fails on another constraint.
         """
 
     def record_conflict(

@@ -12,6 +12,7 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask import session
+from sqlalchemy import orm
 
 from fieldapp import db
 from fieldapp.audit.log import client_ip
@@ -73,9 +74,12 @@ def load_user() -> None:
     token = session.get("sid")
     if not token:
         return
-    auth_session = db.session().scalar(
-        sa.select(AuthSession).where(AuthSession.token_hash == _hash(token))
-    )
+    with db.reads():
+        auth_session = db.session().scalar(
+            sa.select(AuthSession)
+            .where(AuthSession.token_hash == _hash(token))
+            .options(orm.joinedload(AuthSession.user))
+        )
     now = utcnow()
     config = current_app.config
     if auth_session is None or auth_session.ended_at is not None:

@@ -37,7 +37,8 @@ def check(user: User, device_id: uuid.UUID) -> Device | None:
 
     :raise DeviceRevoked: (403) if it was revoked; DeviceTaken (409) if someone else's.
     """
-    device = db.session().get(Device, device_id)
+    with db.reads():
+        device = db.session().get(Device, device_id)
     if device is None:
         return None
     if device.revoked_at is not None:

@@ -15,12 +15,22 @@ from fieldapp.families.models import Member
 from fieldapp.search import fold
 
 
+def family_search_key(names: list[str]) -> str:
+    """Return a family's search key: its name then every member's name, folded."""
+    return fold(" ".join(names))[:400]
+
+
+def member_search_key(full_name: str) -> str:
+    """Return a member's search key."""
+    return fold(full_name)[:400]
+
+
 def index_family(family: Family) -> None:
     """Refresh the family's search key: its name and every member's name."""
     names = [family.name, *(member.full_name for member in family.members)]
-    family.search_key = fold(" ".join(names))[:400]
+    family.search_key = family_search_key(names)
     for member in family.members:
-        member.search_key = fold(member.full_name)[:400]
+        member.search_key = member_search_key(member.full_name)
 
 
 def assign(family: Family, worker: User, by: User | None) -> Assignment:

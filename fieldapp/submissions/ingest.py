@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -18,6 +19,7 @@ from fieldapp.sync_api.messages import issue_dict
 from fieldapp.sync_api.messages import result_message
 from fieldapp.sync_api.store import SqlSubmissionStore
 from sync import engine
+from sync.changes import ItemResult as EngineResult
 from sync.protocol import storable_text
 from sync.store import Author
 
@@ -87,13 +89,54 @@ def ingest_item(
     ``keep_rejected`` keeps a rejected item for coordinators (sync API); the HTML path
     shows the errors on the page instead.
     """
+    (result,) = ingest_batch(
+        [item],
+        user=user,
+        device_id=device_id,
+        locale=locale,
+        keep_rejected=keep_rejected,
+        today=today,
+    )
+    return result
+
+
+def ingest_batch(
+    items: Sequence[Any],
+    *,
+    user: User,
+    device_id: uuid.UUID | None,
+    locale: str,
+    keep_rejected: bool = True,
+    today: date | None = None,
+    group: int = 50,
+    delay: float = 0.0,
+) -> list[ItemResult]:
+    """Validate and store a batch: accepted items ``group`` to a transaction.
+
+    Each item gets its own verdict, as if it came alone; see sync.engine.
+    ``delay`` is the test-only fault injection of TEST_INGEST_DELAY_MS (seconds).
+    """
     store = SqlSubmissionStore(
-        db.session(), user, device_id=device_id, keep_rejections=keep_rejected
+        db.session(),
+        user,
+        device_id=device_id,
+        keep_rejections=keep_rejected,
+        delay=delay,
     )
-    raw = dict(item) if isinstance(item, Mapping) else item
-    result = engine.apply_item(
-        store, raw, author=Author(user.id, user.role), registry=registry(), today=today
+    raws = [dict(item) if isinstance(item, Mapping) else item for item in items]
+    pushed = engine.apply_push(
+        store,
+        raws,
+        author=Author(user.id, user.role),
+        registry=registry(),
+        today=today,
+        group=group,
     )
+    return [_for_people(result, locale) for result in pushed.results]
+
+
+def _for_people(result: EngineResult, locale: str) -> ItemResult:
+    """Return the engine's verdict with its messages in ``locale``."""
     return ItemResult(
         status=result.status,
         uuid=result.uuid,

@@ -25,7 +25,6 @@ from fieldapp.crypto import decrypt_json
 from fieldapp.crypto import encrypt_json
 from fieldapp.db import utcnow
 from fieldapp.errors import NotFoundError
-from fieldapp.families.models import Family
 from fieldapp.i18n import current_language
 from fieldapp.submissions.forms_registry import definition_for
 from fieldapp.submissions.models import RejectedSubmission
@@ -33,7 +32,8 @@ from fieldapp.submissions.models import Submission
 from fieldapp.submissions.models import SubmissionConflict
 from fieldapp.submissions.sensitive import merge_sensitive
 from fieldapp.submissions.sensitive import split_sensitive
-from fieldapp.sync_api.effects import refresh_schedule
+from fieldapp.sync_api.effects import SCHEDULES
+from fieldapp.sync_api.effects import refresh_schedules
 from fieldapp.sync_api.messages import stored_issue_dict
 from fieldapp.sync_api.store import new_submission
 from forms import FormDefinition
@@ -164,11 +164,8 @@ def conflict_submit(conflict_id: int) -> Response:
         db.session().add(new)
         db.session().flush()
         conflict.new_submission_id = new.id
-    if (
-        submission.family_id is not None
-        and (family := db.session().get(Family, submission.family_id)) is not None
-    ):
-        refresh_schedule(db.session(), family)
+    if submission.family_id is not None:
+        refresh_schedules(db.session(), {submission.family_id: tuple(SCHEDULES)})
     conflict.resolution = resolution.name
     conflict.resolved_at = utcnow()
     conflict.resolved_by_id = g.user.id

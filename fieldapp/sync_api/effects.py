@@ -1,20 +1,34 @@
-"""What a stored submission changes in the rest of the data, in the same transaction."""
+"""What stored submissions change in the rest of the data, in the same transaction.
+
+Written for a group of submissions at once (the sync engine stores accepted items in
+groups): one statement per table, not one per item. Core statements, not the ORM unit
+of work: this is the hot path of every sync.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from fieldapp import db
 from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
 from fieldapp.courses.models import Attendance
-from fieldapp.families import services as family_services
+from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.families.services import family_search_key
+from fieldapp.families.services import member_search_key
 from fieldapp.submissions.models import Submission
 
 #: which answer of which form schedules what on the family
@@ -26,19 +40,42 @@ SCHEDULES = {
 _CASE_ROLES = {Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
 
 
-def apply_effects(
-    session: orm.Session, submission: Submission, answers: dict[str, Any], author: User
-) -> None:
-    """Apply the effects of ``submission`` (answers include the sensitive ones)."""
-    if submission.form_id == "family_intake":
-        _register_family(session, submission, answers, author)
-    elif submission.form_id in SCHEDULES and submission.family_id is not None:
-        family = session.get(Family, submission.family_id)
-        if family is not None:
-            # A visit moves only the next visit; a session only the next session.
-            refresh_schedule(session, family, (submission.form_id,))
-    elif submission.form_id == "class_attendance" and submission.course_id is not None:
-        _write_attendance(session, submission, answers)
+@dataclass(frozen=True)
+class Stored:
+    """A submission just inserted: its row's values and its answers in full."""
+
+    id: int
+    uuid: UUID
+    form_id: str
+    family_id: UUID | None
+    course_id: int | None
+    received_at: datetime
+    #: the clean answers, sensitive ones included
+    answers: Mapping[str, Any]
+
+
+def apply_effects(session: orm.Session, stored: Sequence[Stored], author: User) -> None:
+    """Apply the effects of ``stored`` (in order), written by ``author``."""
+    intakes = [s for s in stored if s.form_id == "family_intake" and s.family_id]
+    if intakes:
+        _register_families(session, intakes, author)
+    # A visit moves only the next visit; a session only the next session; an intake
+    # both (visits recorded offline before it arrived link now: they carry its id).
+    wanted: dict[uuid.UUID, set[str]] = {}
+    for submission in stored:
+        if submission.family_id is None:
+            continue
+        if submission.form_id == "family_intake":
+            wanted.setdefault(submission.family_id, set()).update(SCHEDULES)
+        elif submission.form_id in SCHEDULES:
+            wanted.setdefault(submission.family_id, set()).add(submission.form_id)
+    if wanted:
+        refresh_schedules(session, wanted)
+    attendance = [
+        s for s in stored if s.form_id == "class_attendance" and s.course_id is not None
+    ]
+    if attendance:
+        _write_attendance(session, attendance)
 
 
 def _as_date(value: Any) -> date | None:
@@ -50,28 +87,74 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def refresh_schedule(
-    session: orm.Session, family: Family, form_ids: tuple[str, ...] = tuple(SCHEDULES)
+def refresh_schedules(
+    session: orm.Session, wanted: Mapping[uuid.UUID, Collection[str]]
 ) -> None:
-    """Set the family's next visit and session from its latest visit and session."""
-    for form_id in form_ids:
-        answer, column = SCHEDULES[form_id]
-        # Only the answers column: this runs for every stored visit (the hot path).
-        latest = session.scalar(
-            sa.select(Submission.answers)
-            .where(Submission.family_id == family.id, Submission.form_id == form_id)
-            .order_by(
-                Submission.completed_at.desc().nulls_last(),
-                Submission.received_at.desc(),
-                Submission.id.desc(),
+    """Set families' next visit/session from their latest visit/session.
+
+    ``wanted`` maps a family id to the forms (keys of SCHEDULES) whose date to refresh.
+    A family whose dates do not change is not written (nor its ``updated_at`` bumped).
+    """
+    forms = sorted({form_id for form_ids in wanted.values() for form_id in form_ids})
+    ranked = (
+        sa.select(
+            Submission.family_id,
+            Submission.form_id,
+            Submission.answers,
+            sa.func.row_number()
+            .over(
+                partition_by=(Submission.family_id, Submission.form_id),
+                order_by=(
+                    Submission.completed_at.desc().nulls_last(),
+                    Submission.received_at.desc(),
+                    Submission.id.desc(),
+                ),
             )
-            .limit(1)
+            .label("rank"),
         )
-        if latest is not None:
-            setattr(family, column, _as_date(latest.get(answer)))
+        .where(Submission.family_id.in_(list(wanted)), Submission.form_id.in_(forms))
+        .subquery()
+    )
+    latest = {
+        (row.family_id, row.form_id): row.answers
+        for row in session.execute(
+            sa.select(ranked.c.family_id, ranked.c.form_id, ranked.c.answers).where(
+                ranked.c.rank == 1
+            )
+        )
+    }
+    changes = []
+    current = session.execute(
+        sa.select(Family.id, Family.next_visit_on, Family.next_session_on).where(
+            Family.id.in_(list(wanted))
+        )
+    )
+    for family_id, next_visit_on, next_session_on in current:
+        dates = {"next_visit_on": next_visit_on, "next_session_on": next_session_on}
+        for form_id in wanted[family_id]:
+            answers = latest.get((family_id, form_id))
+            if answers is not None:
+                answer, column = SCHEDULES[form_id]
+                dates[column] = _as_date(answers.get(answer))
+        if dates != {
+            "next_visit_on": next_visit_on,
+            "next_session_on": next_session_on,
+        }:
+            changes.append({"family": family_id, **dates})
+    if changes:
+        table = db.table_of(Family)
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == sa.bindparam("family"))
+            .values(
+                next_visit_on=sa.bindparam("next_visit_on"),
+                next_session_on=sa.bindparam("next_session_on"),
+            ),
+            changes,
+        )
 
 
-def _member_id(submission: Submission, index: int, row: dict[str, Any]) -> uuid.UUID:
+def _member_id(submission: Stored, index: int, row: Mapping[str, Any]) -> uuid.UUID:
     """Return the row's own UUID, or one derived from the submission and row index."""
     try:
         return uuid.UUID(str(row.get("id")))
@@ -79,60 +162,87 @@ def _member_id(submission: Submission, index: int, row: dict[str, Any]) -> uuid.
         return uuid.uuid5(submission.uuid, str(index))
 
 
-def _register_family(
-    session: orm.Session, submission: Submission, answers: dict[str, Any], author: User
+def _register_families(
+    session: orm.Session, intakes: Sequence[Stored], author: User
 ) -> None:
-    assert submission.family_id is not None  # noqa: S101 - the engine checked the subject
-    family = Family(
-        id=submission.family_id,
-        name=str(answers.get("family_name", ""))[:200],
-        municipality=str(answers.get("municipality", "")),
-        village=str(answers.get("village", ""))[:200],
-        programme=str(answers.get("programme") or "prevention"),
-        referral_source=str(answers.get("referral_source", "")),
-        created_by_id=author.id,
-    )
-    rows = list(answers.get("members") or [])
-    wanted = [_member_id(submission, index, row) for index, row in enumerate(rows)]
-    # One query for all rows, before anything new is pending (no autoflush).
+    """Insert the families, members and assignments the intakes register."""
+    rows = {s.uuid: list(s.answers.get("members") or []) for s in intakes}
+    wanted = {
+        _member_id(s, index, row)
+        for s in intakes
+        for index, row in enumerate(rows[s.uuid])
+    }
+    # One query for all rows: an id that is already someone else's never takes that
+    # person over (nor does one repeated within the group).
     taken = set(session.scalars(sa.select(Member.id).where(Member.id.in_(wanted))))
-    session.add(family)
-    for index, (row, member_id) in enumerate(zip(rows, wanted, strict=True)):
-        if member_id in taken:
-            # A row id that is already someone else's never takes that person over.
-            member_id = uuid.uuid5(submission.uuid, str(index))
-        grade = row.get("grade")
-        family.members.append(
-            Member(
-                id=member_id,
-                full_name=str(row.get("full_name", ""))[:200],
-                birth_year=row.get("birth_year"),
-                sex=str(row.get("sex", "")),
-                relationship=str(row.get("relationship", "")),
-                school=str(row.get("school_name", ""))[:200],
-                grade="" if grade is None else str(grade),
+    families, members, assignments = [], [], []
+    for submission in intakes:
+        answers = submission.answers
+        name = str(answers.get("family_name", ""))[:200]
+        names = [name]
+        for index, row in enumerate(rows[submission.uuid]):
+            member_id = _member_id(submission, index, row)
+            if member_id in taken:
+                member_id = uuid.uuid5(submission.uuid, str(index))
+            taken.add(member_id)
+            grade = row.get("grade")
+            full_name = str(row.get("full_name", ""))[:200]
+            names.append(full_name)
+            members.append(
+                {
+                    "id": member_id,
+                    "family_id": submission.family_id,
+                    "full_name": full_name,
+                    "search_key": member_search_key(full_name),
+                    "birth_year": row.get("birth_year"),
+                    "sex": str(row.get("sex", "")),
+                    "relationship": str(row.get("relationship", "")),
+                    "school": str(row.get("school_name", ""))[:200],
+                    "grade": "" if grade is None else str(grade),
+                }
             )
+        families.append(
+            {
+                "id": submission.family_id,
+                "name": name,
+                "search_key": family_search_key(names),
+                "municipality": str(answers.get("municipality", "")),
+                "village": str(answers.get("village", ""))[:200],
+                "programme": str(answers.get("programme") or "prevention"),
+                "referral_source": str(answers.get("referral_source", "")),
+                "created_by_id": author.id,
+            }
         )
-    family_services.index_family(family)
-    session.flush()
-    if author.role in _CASE_ROLES:
-        family_services.assign(family, author, author)
-    # Visits recorded offline before this intake arrived link now: they carry its id.
-    refresh_schedule(session, family)
+        if author.role in _CASE_ROLES:
+            assignments.append(
+                {
+                    "family_id": submission.family_id,
+                    "user_id": author.id,
+                    "assigned_by_id": author.id,
+                }
+            )
+    session.execute(sa.insert(db.table_of(Family)), families)
+    if members:
+        session.execute(sa.insert(db.table_of(Member)), members)
+    if assignments:
+        session.execute(sa.insert(db.table_of(Assignment)), assignments)
 
 
-def _write_attendance(
-    session: orm.Session, submission: Submission, answers: dict[str, Any]
-) -> None:
-    session_on = _as_date(answers.get("session_date")) or submission.received_at.date()
-    for member_id, row in (answers.get("attendance") or {}).items():
-        session.add(
-            Attendance(
-                submission_id=submission.id,
-                course_id=submission.course_id,
-                member_id=uuid.UUID(member_id),
-                session_on=session_on,
-                status=str(row.get("status", "present")),
-                note=str(row.get("note", "")),
+def _write_attendance(session: orm.Session, stored: Sequence[Stored]) -> None:
+    rows = []
+    for submission in stored:
+        answers = submission.answers
+        session_on = _as_date(answers.get("session_date"))
+        for member_id, row in (answers.get("attendance") or {}).items():
+            rows.append(
+                {
+                    "submission_id": submission.id,
+                    "course_id": submission.course_id,
+                    "member_id": uuid.UUID(member_id),
+                    "session_on": session_on or submission.received_at.date(),
+                    "status": str(row.get("status", "present")),
+                    "note": str(row.get("note", "")),
+                }
             )
-        )
+    if rows:
+        session.execute(sa.insert(db.table_of(Attendance)), rows)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC
@@ -38,7 +37,7 @@ from fieldapp.errors import AppError
 from fieldapp.errors import error_body
 from fieldapp.extensions import csrf
 from fieldapp.i18n import current_language
-from fieldapp.submissions.ingest import ingest_item
+from fieldapp.submissions.ingest import ingest_batch
 from fieldapp.submissions.ingest import record_ingest
 from fieldapp.sync_api.openapi import openapi_document
 from fieldapp.sync_api.pull_source import SqlPullSource
@@ -185,30 +184,27 @@ def push_submit() -> Response:
         )
     reported = envelope["device"]
     device_id: uuid.UUID = reported["id"]
+    # Refuse a revoked or someone else's device before a single item is stored.
+    devices.check(g.user, device_id)
+    results = ingest_batch(
+        envelope["items"],
+        user=g.user,
+        device_id=device_id,
+        locale=current_language(),
+        today=date.today(),
+        group=current_app.config["SYNC_COMMIT_GROUP"],
+        delay=current_app.config["TEST_INGEST_DELAY_MS"] / 1000,
+    )
+    # The log lines and the device's figures are written after the items' own
+    # transactions, never inside them: an item is never lost to its log line.
+    for raw, result in zip(envelope["items"], results, strict=True):
+        record_ingest(result, raw, device_id)
     device = devices.register(
         g.user,
         device_id,
         app_version=reported["app_version"],
         user_agent=request.user_agent.string,
     )
-    db.session().commit()
-    user, locale = g.user, current_language()
-    delay = current_app.config["TEST_INGEST_DELAY_MS"] / 1000
-    results = []
-    for raw in envelope["items"]:
-        result = ingest_item(
-            raw,
-            user=user,
-            device_id=device_id,
-            locale=locale,
-            keep_rejected=True,
-            today=date.today(),
-        )
-        record_ingest(result, raw, device_id)
-        results.append(result.as_dict())
-        if delay:
-            # Test-only fault injection: widen "the middle of a batch" (see config.py).
-            time.sleep(delay)
     devices.report(
         device,
         pending_count=reported["pending_count"],
@@ -217,7 +213,11 @@ def push_submit() -> Response:
     )
     db.session().commit()
     return jsonify(
-        {"protocol": PROTOCOL_VERSION, "server_time": _now(), "results": results}
+        {
+            "protocol": PROTOCOL_VERSION,
+            "server_time": _now(),
+            "results": [result.as_dict() for result in results],
+        }
     )
 
 

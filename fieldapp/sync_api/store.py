@@ -1,26 +1,34 @@
-"""The sync engine's storage in SQLAlchemy: one transaction (and commit) per item.
+"""The sync engine's storage in SQLAlchemy: one transaction (and commit) per group.
 
-A unique violation on ``submission.uuid`` is how two deliveries of one item racing each
-other are told apart: the loser rolls back, reads the winner's row and answers
-duplicate or conflict. The store holds no global state: it works on the session it is
+The engine hands over accepted items in groups; a group is written with one statement
+per table (Core, insertmanyvalues) and one commit. A unique violation on
+``submission.uuid`` is how two deliveries of one item racing each other are told apart:
+the group rolls back and the engine stores its items again one by one; the loser reads
+the winner's row and answers duplicate or conflict. The store holds no global state: it works on the session it is
 given, so it runs the same under the test client, threads or gunicorn workers.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Collection
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy import orm
 
-from fieldapp.access import can_see_family
+from fieldapp import db
+from fieldapp.access import family_visible
 from fieldapp.access import is_manager
 from fieldapp.auth.models import User
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
 from fieldapp.crypto import encrypt_json
+from fieldapp.db import utcnow
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.push.services import queue_notification
@@ -28,7 +36,7 @@ from fieldapp.submissions.models import RejectedSubmission
 from fieldapp.submissions.models import Submission
 from fieldapp.submissions.models import SubmissionConflict
 from fieldapp.submissions.sensitive import split_sensitive
-from fieldapp.sync_api.effects import apply_effects
+from fieldapp.sync_api import effects
 from forms import FormDefinition
 from forms import Issue
 from sync.changes import SubmissionItem
@@ -36,18 +44,10 @@ from sync.protocol import dump_item
 from sync.store import Access
 from sync.store import Author
 from sync.store import DuplicateKey
+from sync.store import InsertFailed
+from sync.store import KnownFamily
+from sync.store import NewSubmission
 from sync.store import StoredSubmission
-
-
-def stored(submission: Submission) -> StoredSubmission:
-    """Return what the engine compares of a stored submission."""
-    return StoredSubmission(
-        server_id=submission.id,
-        uuid=submission.uuid,
-        author_id=submission.author_id,
-        content_hash=submission.content_hash,
-        received_at=submission.received_at,
-    )
 
 
 def neutral_errors(errors: dict[str, list[Issue]]) -> dict[str, Any]:
@@ -68,52 +68,68 @@ class SqlSubmissionStore:
         *,
         device_id: uuid.UUID | None = None,
         keep_rejections: bool = True,
+        delay: float = 0.0,
     ) -> None:
         self.session = session
         self.user = user
         self.device_id = device_id
         #: the HTML path shows errors on the page at once: nothing to keep for review
         self.keep_rejections = keep_rejections
+        #: test-only: seconds to wait per stored item (TEST_INGEST_DELAY_MS)
+        self.delay = delay
 
-    def find(self, item_uuid: uuid.UUID) -> StoredSubmission | None:
-        """Return the submission stored under ``item_uuid``, if any."""
-        # Columns, not the ORM object: no answers decoded for a lookup on every item.
-        row = self.session.execute(
-            sa.select(
-                Submission.id,
-                Submission.uuid,
-                Submission.author_id,
-                Submission.content_hash,
-                Submission.received_at,
-            ).where(Submission.uuid == item_uuid)
-        ).first()
-        if row is None:
-            return None
-        return StoredSubmission(
-            server_id=row.id,
-            uuid=row.uuid,
-            author_id=row.author_id,
-            content_hash=row.content_hash,
-            received_at=row.received_at,
+    def find(self, uuids: Collection[uuid.UUID]) -> dict[uuid.UUID, StoredSubmission]:
+        """Return the submissions stored under any of ``uuids``, by uuid."""
+        if not uuids:
+            return {}
+        # Columns, not ORM objects: no answers decoded for a look-up of every item.
+        query = sa.select(
+            Submission.id,
+            Submission.uuid,
+            Submission.author_id,
+            Submission.content_hash,
+            Submission.received_at,
+        ).where(Submission.uuid.in_(list(uuids)))
+        with db.reads(self.session):
+            rows = self.session.execute(query).all()
+        return {
+            row.uuid: StoredSubmission(
+                server_id=row.id,
+                uuid=row.uuid,
+                author_id=row.author_id,
+                content_hash=row.content_hash,
+                received_at=row.received_at,
+            )
+            for row in rows
+        }
+
+    def families(
+        self, author: Author, family_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, KnownFamily]:
+        """Return what the server knows of each family (unknown ones are left out)."""
+        if not family_ids:
+            return {}
+        visible = family_visible(self.user).label("visible")
+        query = (
+            sa.select(Family.id, visible, Member.id.label("member"))
+            .outerjoin(Member, Member.family_id == Family.id)
+            .where(Family.id.in_(list(family_ids)))
         )
-
-    def family_access(self, author: Author, family_id: uuid.UUID) -> Access:
-        """Tell whether the family is the author's, someone else's, or unknown."""
-        exists = self.session.scalar(sa.select(Family.id).where(Family.id == family_id))
-        if exists is None:
-            return "unknown"
-        return "visible" if can_see_family(self.user, family_id) else "hidden"
-
-    def family_members(self, family_id: uuid.UUID) -> frozenset[str] | None:
-        """Return the ids of the family's members (None when the family is unknown)."""
-        ids = self.session.scalars(
-            sa.select(Member.id).where(Member.family_id == family_id)
-        )
-        return frozenset(str(member_id) for member_id in ids)
+        found: dict[uuid.UUID, tuple[bool, set[str]]] = {}
+        with db.reads(self.session):
+            for family_id, seen, member_id in self.session.execute(query):
+                _, members = found.setdefault(family_id, (bool(seen), set()))
+                if seen and member_id is not None:
+                    members.add(str(member_id))
+        return {
+            family_id: KnownFamily(seen, frozenset(members))
+            for family_id, (seen, members) in found.items()
+        }
 
     def course_access(self, author: Author, course_id: int) -> Access:
         """Tell whether the course is the author's, someone else's, or unknown."""
-        course = self.session.get(Course, course_id)
+        with db.reads(self.session):
+            course = self.session.get(Course, course_id)
         if course is None:
             return "unknown"
         mine = is_manager(self.user) or course.instructor_id == self.user.id
@@ -121,49 +137,81 @@ class SqlSubmissionStore:
 
     def course_roster(self, course_id: int) -> frozenset[str] | None:
         """Return the member ids currently enrolled in the course."""
-        ids = self.session.scalars(
-            sa.select(Enrolment.member_id).where(
-                Enrolment.course_id == course_id, Enrolment.ended_on.is_(None)
-            )
+        query = sa.select(Enrolment.member_id).where(
+            Enrolment.course_id == course_id, Enrolment.ended_on.is_(None)
         )
+        with db.reads(self.session):
+            ids = self.session.scalars(query).all()
         return frozenset(str(member_id) for member_id in ids)
 
     def insert(
-        self,
-        item: SubmissionItem,
-        *,
-        author: Author,
-        definition: FormDefinition,
-        answers: dict[str, Any],
-        content_hash: str,
-    ) -> StoredSubmission:
-        """Store the item and its effects in one transaction.
+        self, entries: Sequence[NewSubmission], *, author: Author
+    ) -> list[StoredSubmission]:
+        """Store the entries and their effects in one transaction (one commit).
 
-        :raise DuplicateKey: when the UUID is already stored (nothing is kept).
+        :raise DuplicateKey: when a UUID is already stored (nothing is kept).
+        :raise InsertFailed: when another constraint fails (nothing is kept).
         """
-        submission = new_submission(
-            item,
-            definition=definition,
-            answers=answers,
-            content_hash=content_hash,
-            author_id=author.id,
-            device_id=self.device_id,
-        )
-        self.session.add(submission)
+        now = utcnow()
+        rows = [
+            submission_values(
+                entry.item,
+                definition=entry.definition,
+                answers=entry.answers,
+                content_hash=entry.content_hash,
+                author_id=author.id,
+                device_id=self.device_id,
+                received_at=now,
+            )
+            for entry in entries
+        ]
+        table = db.table_of(Submission)
         try:
-            # The flush meets the unique index on uuid before any effect is written.
-            self.session.flush()
-            apply_effects(self.session, submission, answers, self.user)
+            # The unique index on uuid is met here, before any effect is written.
+            ids = self.session.scalars(
+                sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                rows,
+            ).all()
+            effects.apply_effects(
+                self.session,
+                [
+                    effects.Stored(
+                        id=server_id,
+                        uuid=row["uuid"],
+                        form_id=row["form_id"],
+                        family_id=row["family_id"],
+                        course_id=row["course_id"],
+                        received_at=now,
+                        answers=entry.answers,
+                    )
+                    for server_id, row, entry in zip(ids, rows, entries, strict=True)
+                ],
+                self.user,
+            )
             self.session.commit()
         except exc.IntegrityError:
             self.session.rollback()
-            if self.find(item.uuid) is not None:
-                raise DuplicateKey(str(item.uuid)) from None
+            if self.find([entry.item.uuid for entry in entries]):
+                raise DuplicateKey(str(entries[0].item.uuid)) from None
+            if len(entries) > 1:
+                raise InsertFailed() from None
             raise
         except BaseException:
             self.session.rollback()
             raise
-        return stored(submission)
+        if self.delay:
+            # Test-only fault injection: widen "the middle of a batch" (config.py).
+            time.sleep(self.delay * len(entries))
+        return [
+            StoredSubmission(
+                server_id=server_id,
+                uuid=row["uuid"],
+                author_id=author.id,
+                content_hash=row["content_hash"],
+                received_at=now,
+            )
+            for server_id, row in zip(ids, rows, strict=True)
+        ]
 
     def record_conflict(
         self,
@@ -243,6 +291,40 @@ class SqlSubmissionStore:
         return True
 
 
+def submission_values(
+    item: SubmissionItem,
+    *,
+    definition: FormDefinition,
+    answers: dict[str, Any],
+    content_hash: str,
+    author_id: int,
+    device_id: uuid.UUID | None,
+    received_at: datetime,
+) -> dict[str, Any]:
+    """Return the row for ``item``: plain answers, and sensitive ones encrypted."""
+    plain, secret = split_sensitive(definition, answers)
+    about_family = definition.subject in ("new_family", "family")
+    return {
+        "uuid": item.uuid,
+        "form_id": item.form_id,
+        "form_version": item.form_version,
+        "subject_type": definition.subject,
+        "family_id": item.subject_id if about_family else None,
+        "course_id": (
+            item.course_id if definition.subject == "course_session" else None
+        ),
+        "author_id": author_id,
+        "device_id": device_id,
+        "started_at": item.started_at,
+        "completed_at": item.completed_at,
+        "received_at": received_at,
+        "respondent_locale": item.respondent_locale,
+        "answers": plain,
+        "sensitive_answers": encrypt_json(secret),
+        "content_hash": content_hash,
+    }
+
+
 def new_submission(
     item: SubmissionItem,
     *,
@@ -252,22 +334,15 @@ def new_submission(
     author_id: int,
     device_id: uuid.UUID | None,
 ) -> Submission:
-    """Build the row for ``item``: plain answers, and sensitive ones encrypted."""
-    plain, secret = split_sensitive(definition, answers)
-    about_family = definition.subject in ("new_family", "family")
+    """Return a new Submission object for ``item`` (conflict review keeps both)."""
     return Submission(
-        uuid=item.uuid,
-        form_id=item.form_id,
-        form_version=item.form_version,
-        subject_type=definition.subject,
-        family_id=item.subject_id if about_family else None,
-        course_id=item.course_id if definition.subject == "course_session" else None,
-        author_id=author_id,
-        device_id=device_id,
-        started_at=item.started_at,
-        completed_at=item.completed_at,
-        respondent_locale=item.respondent_locale,
-        answers=plain,
-        sensitive_answers=encrypt_json(secret),
-        content_hash=content_hash,
+        **submission_values(
+            item,
+            definition=definition,
+            answers=answers,
+            content_hash=content_hash,
+            author_id=author_id,
+            device_id=device_id,
+            received_at=utcnow(),
+        )
     )

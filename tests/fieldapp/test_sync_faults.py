@@ -6,7 +6,8 @@ user made by `flask --app wsgi user create`) and its own gunicorn on a free loop
 port. SQLite by default; a throwaway PostgreSQL database when FIELDAPP_TEST_DATABASE_URL
 points at PostgreSQL. The checker is set equality: every uuid the client holds is
 stored exactly once. "The middle of a batch" is made wide with the test-only setting
-TEST_INGEST_DELAY_MS and found by watching the database fill up.
+TEST_INGEST_DELAY_MS, with items committed two at a time (SYNC_COMMIT_GROUP), and
+found by watching the database fill up.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ def _env(url: str, delay_ms: int = 0) -> dict[str, str]:
         FIELDAPP_SESSION_COOKIE_SECURE="false",
         FIELDAPP_DATA_KEYS=DATA_KEY,
         FIELDAPP_TEST_INGEST_DELAY_MS=str(delay_ms),
+        # Groups of two (one commit each) so that "mid-batch" has some items committed.
+        FIELDAPP_SYNC_COMMIT_GROUP="2",
         FLASK_DEBUG="0",
     )
     return env

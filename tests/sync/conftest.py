@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -11,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from forms import FormDefinition
 from forms import FormRegistry
 from forms import Issue
 from forms import load_registry
@@ -19,6 +20,8 @@ from sync.changes import SubmissionItem
 from sync.store import Access
 from sync.store import Author
 from sync.store import DuplicateKey
+from sync.store import KnownFamily
+from sync.store import NewSubmission
 from sync.store import StoredSubmission
 
 
@@ -26,26 +29,33 @@ from sync.store import StoredSubmission
 class FakeStore:
     """Dicts for tables; ``race`` makes the next insert lose to another delivery."""
 
-    families: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+    family_rows: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     courses: dict[int, dict[str, Any]] = field(default_factory=dict)
     rows: dict[uuid.UUID, StoredSubmission] = field(default_factory=dict)
     answers: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     conflicts: list[tuple[uuid.UUID, str]] = field(default_factory=list)
     rejections: list[tuple[uuid.UUID, str, str]] = field(default_factory=list)
+    #: stored by "another delivery" just before the next insert
     race: StoredSubmission | None = None
+    #: the size of each insert (one transaction each)
+    groups: list[int] = field(default_factory=list)
+    lookups: int = 0
 
-    def find(self, item_uuid: uuid.UUID) -> StoredSubmission | None:
-        return self.rows.get(item_uuid)
+    def find(self, uuids: Collection[uuid.UUID]) -> dict[uuid.UUID, StoredSubmission]:
+        self.lookups += 1
+        return {key: self.rows[key] for key in uuids if key in self.rows}
 
-    def family_access(self, author: Author, family_id: uuid.UUID) -> Access:
-        family = self.families.get(family_id)
-        if family is None:
-            return "unknown"
-        return "visible" if author.id in family["workers"] else "hidden"
-
-    def family_members(self, family_id: uuid.UUID) -> frozenset[str] | None:
-        family = self.families.get(family_id)
-        return None if family is None else frozenset(family["members"])
+    def families(
+        self, author: Author, family_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, KnownFamily]:
+        found = {}
+        for family_id in family_ids:
+            family = self.family_rows.get(family_id)
+            if family is not None:
+                mine = author.id in family["workers"]
+                members = frozenset(family["members"]) if mine else frozenset()
+                found[family_id] = KnownFamily(mine, members)
+        return found
 
     def course_access(self, author: Author, course_id: int) -> Access:
         course = self.courses.get(course_id)
@@ -57,27 +67,33 @@ class FakeStore:
         return frozenset(self.courses[course_id]["roster"])
 
     def insert(
-        self,
-        item: SubmissionItem,
-        *,
-        author: Author,
-        definition: FormDefinition,
-        answers: dict[str, Any],
-        content_hash: str,
-    ) -> StoredSubmission:
+        self, entries: Sequence[NewSubmission], *, author: Author
+    ) -> list[StoredSubmission]:
+        self.groups.append(len(entries))
         if self.race is not None:
-            self.rows[item.uuid], self.race = self.race, None
-            raise DuplicateKey(str(item.uuid))
-        if item.uuid in self.rows:
-            raise DuplicateKey(str(item.uuid))
-        row = StoredSubmission(
-            len(self.rows) + 1, item.uuid, author.id, content_hash, datetime.now(UTC)
-        )
-        self.rows[item.uuid] = row
-        self.answers[item.uuid] = answers
-        if definition.subject == "new_family" and item.subject_id is not None:
-            self.families[item.subject_id] = {"workers": {author.id}, "members": []}
-        return row
+            self.rows[self.race.uuid], self.race = self.race, None
+        if any(entry.item.uuid in self.rows for entry in entries):
+            raise DuplicateKey(str(entries[0].item.uuid))
+        stored = []
+        for entry in entries:
+            item = entry.item
+            row = StoredSubmission(
+                len(self.rows) + 1,
+                item.uuid,
+                author.id,
+                entry.content_hash,
+                datetime.now(UTC),
+            )
+            self.rows[item.uuid] = row
+            self.answers[item.uuid] = entry.answers
+            if entry.definition.subject == "new_family" and item.subject_id:
+                members = [str(m["id"]) for m in entry.answers.get("members", [])]
+                self.family_rows[item.subject_id] = {
+                    "workers": {author.id},
+                    "members": members,
+                }
+            stored.append(row)
+        return stored
 
     def record_conflict(
         self,

@@ -118,12 +118,12 @@ def test_visit_first_then_intake_in_one_batch_both_accepted(store, registry):
     intake = samples.family_intake(family)
     results = push(store, registry, visit, intake)
     assert [r.status for r in results] == ["accepted", "accepted"]
-    assert store.family_access(WORKER, family) == "visible"
+    assert store.families(WORKER, {family})[family].visible
 
 
 def test_a_visit_to_another_workers_family_is_rejected(store, registry):
     family = uuid.uuid4()
-    store.families[family] = {"workers": {OTHER.id}, "members": []}
+    store.family_rows[family] = {"workers": {OTHER.id}, "members": []}
     result = push(store, registry, samples.home_visit(family))[0]
     assert result.status == "rejected"
     assert result.code == "not_your_family"
@@ -133,7 +133,7 @@ def test_a_visit_to_another_workers_family_is_rejected(store, registry):
 def test_present_members_must_belong_to_a_known_family(store, registry):
     family = uuid.uuid4()
     member = str(uuid.uuid4())
-    store.families[family] = {"workers": {WORKER.id}, "members": [member]}
+    store.family_rows[family] = {"workers": {WORKER.id}, "members": [member]}
     ok = push(store, registry, samples.home_visit(family, present=[member]))[0]
     stranger = push(store, registry, samples.home_visit(family, present=["x"]))[0]
     assert ok.status == "accepted"
@@ -262,9 +262,84 @@ def test_a_twin_delivery_that_loses_the_race_is_a_duplicate_not_a_rejection(
     winner = apply_item(store, item, author=WORKER, registry=registry)
     assert winner.status == "accepted"
     real_find = store.find
-    lookups = iter([None])
-    store.find = lambda item_uuid: next(lookups, real_find(item_uuid))
+    calls = []
+
+    def find_stale_once(uuids):
+        calls.append(uuids)
+        return {} if len(calls) == 1 else real_find(uuids)
+
+    store.find = find_stale_once
     twin = apply_item(store, item, author=WORKER, registry=registry)
     assert twin.status == "duplicate"
     assert twin.receipt == winner.receipt
     assert store.rejections == []
+
+
+# Storing in groups: a batch is looked up once and stored in few transactions, yet each
+# item is judged as if the items before it had been stored one by one.
+
+
+def test_a_batch_is_looked_up_once_and_stored_in_one_transaction(store, registry):
+    family = uuid.uuid4()
+    store.family_rows[family] = {"workers": {WORKER.id}, "members": ["m1"]}
+    batch = [samples.home_visit(family, ["m1"]) for _ in range(50)]
+    results = push(store, registry, *batch)
+    assert [r.status for r in results] == ["accepted"] * 50
+    assert store.groups == [50]
+    assert store.lookups == 1
+    assert [r.receipt.server_id for r in results] == list(range(1, 51))
+
+
+def test_groups_are_as_large_as_asked(store, registry):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(7)]
+    result = apply_push(store, batch, author=WORKER, registry=registry, group=3)
+    assert [r.status for r in result.results] == ["accepted"] * 7
+    assert store.groups == [3, 3, 1]
+
+
+def test_a_visit_to_a_family_registered_earlier_in_the_batch_checks_its_members(
+    store, registry
+):
+    family = uuid.uuid4()
+    intake = samples.family_intake(family)
+    members = [row["id"] for row in intake["answers"]["members"]]
+    good = samples.home_visit(family, members[:1])
+    stranger = samples.home_visit(family, [str(uuid.uuid4())])
+    again = samples.family_intake(family, name="Another")
+    results = push(store, registry, intake, good, stranger, again)
+    assert [r.status for r in results] == [
+        "accepted",
+        "accepted",
+        "rejected",
+        "rejected",
+    ]
+    assert "present_members" in results[2].errors
+    assert results[3].code == "family_exists"
+    # The intake was stored before the visit was judged: the visit saw its members.
+    assert store.groups == [1, 1]
+
+
+def test_the_same_uuid_twice_in_one_batch_is_stored_once(store, registry):
+    item = samples.home_visit(uuid.uuid4())
+    changed = copy.deepcopy(item)
+    changed["answers"]["living_conditions"] = 1
+    results = push(store, registry, item, copy.deepcopy(item), changed)
+    assert [r.status for r in results] == ["accepted", "duplicate", "conflict"]
+    assert results[1].receipt == results[0].receipt
+    assert len(store.rows) == 1
+    assert len(store.conflicts) == 1
+
+
+def test_a_group_that_loses_a_race_is_stored_again_item_by_item(store, registry):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    parsed, _, _ = parse_item(batch[1])
+    winner = StoredSubmission(
+        41, parsed.uuid, WORKER.id, content_hash(parsed), datetime.now(UTC)
+    )
+    store.race = winner
+    results = push(store, registry, *batch)
+    assert [r.status for r in results] == ["accepted", "duplicate", "accepted"]
+    assert results[1].receipt == winner.receipt()
+    # The group of three failed as a whole; then each item on its own transaction.
+    assert store.groups == [3, 1, 1, 1]
+    assert len(store.rows) == 3
