@@ -184,7 +184,7 @@ class Device(threading.Thread):
         while True:
             now = time.monotonic()
             if due > now:
-                time.sleep(min(due, self.stop_at) - now)
+                time.sleep(max(0.0, min(due, self.stop_at) - now))
             if time.monotonic() >= self.stop_at:
                 return
             try:
