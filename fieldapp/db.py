@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -101,8 +103,64 @@ def create_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        database = engine.url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _WriterQueue(database + "-writers").watch(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+class _WriterQueue:
+    """Writers to one SQLite file wait their turn on a lock file, not by polling.
+
+    SQLite lets one writer in at a time; the others retry in sleeps of up to 100 ms
+    (its busy handler), so under load a write can wait far longer than the writes
+    ahead of it take. Every write transaction here first takes an exclusive flock on
+    ``path``, which the kernel hands to the next waiter the moment it is released,
+    after the commit or rollback. Processes share it (gunicorn workers, cron); the
+    kernel drops it if a process dies. Reads (db.reads) do not queue.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def watch(self, engine: sa.Engine) -> None:
+        """Queue the write transactions of ``engine``."""
+        event.listen(engine, "connect", self._open)
+        event.listen(engine, "close", self._close)
+        event.listen(engine, "begin", self._enter, insert=True)
+        event.listen(engine, "commit", self._commit)
+        event.listen(engine, "rollback", self._leave)
+
+    def _open(self, _dbapi_connection: Any, record: Any) -> None:
+        record.info["writers"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def _close(self, _dbapi_connection: Any, record: Any) -> None:
+        if (fd := record.info.pop("writers", None)) is not None:
+            os.close(fd)
+
+    @staticmethod
+    def _fd(connection: sa.Connection) -> int | None:
+        fd: int | None = connection.connection.info.get("writers")
+        return fd
+
+    def _enter(self, connection: sa.Connection) -> None:
+        fd = self._fd(connection)
+        if fd is not None and not _READS_ONLY.get():
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            connection.connection.info["writing"] = True
+
+    def _commit(self, connection: sa.Connection) -> None:
+        if connection.connection.info.get("writing"):
+            # Commit now, then let the next writer in: releasing before the commit
+            # would only move the wait into SQLite's busy handler.
+            connection.connection.driver_connection.execute("COMMIT")  # type: ignore[union-attr]
+            self._leave(connection)
+
+    def _leave(self, connection: sa.Connection) -> None:
+        fd = self._fd(connection)
+        if connection.connection.info.pop("writing", False) and fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
