@@ -118,10 +118,24 @@ def _assigned_family_ids(user: User) -> sa.Select[uuid.UUID]:
 
 def family_visible(user: User) -> sa.ColumnElement[bool]:
     """Return the condition on Family that holds when ``user`` may see the family."""
-    if is_manager(user):
+    return family_visible_for(user.role, sa.bindparam(None, user.id))
+
+
+def family_visible_for(
+    role: str, user_id: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
+    """Return the condition for a user of ``role`` whose id is ``user_id``.
+
+    ``user_id`` may be a named bind parameter: hot paths build the query once per role.
+    """
+    if role in MANAGERS:
         return sa.true()
-    if user.role in CASE_WORKERS:
-        return Family.id.in_(_assigned_family_ids(user))
+    if role in CASE_WORKERS:
+        return Family.id.in_(
+            sa.select(Assignment.family_id).where(
+                Assignment.user_id == user_id, Assignment.ended_at.is_(None)
+            )
+        )
     return sa.false()
 
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import g
 
 from fieldapp import db
 from fieldapp.auth.models import User
@@ -37,8 +38,13 @@ def check(user: User, device_id: uuid.UUID) -> Device | None:
 
     :raise DeviceRevoked: (403) if it was revoked; DeviceTaken (409) if someone else's.
     """
-    with db.reads():
-        device = db.session().get(Device, device_id)
+    checked: dict[uuid.UUID, Device | None] = g.setdefault("checked_devices", {})
+    if device_id in checked:  # checked before in this request (and kept alive)
+        device = checked[device_id]
+    else:
+        with db.reads():
+            device = db.session().get(Device, device_id)
+        checked[device_id] = device
     if device is None:
         return None
     if device.revoked_at is not None:
@@ -59,6 +65,7 @@ def register(
     if device is None:
         device = Device(id=device_id, user_id=user.id)
         db.session().add(device)
+        g.checked_devices[device_id] = device
     device.app_version = app_version[:32]
     device.user_agent = user_agent[:300]
     device.last_seen_at = utcnow()

@@ -58,20 +58,26 @@ def _loggable(value: Any) -> str:
 
 
 def record_ingest(
-    result: ItemResult, item: Mapping[str, Any], device_id: uuid.UUID | None
+    results: Sequence[ItemResult], items: Sequence[Any], device_id: uuid.UUID | None
 ) -> None:
-    """Add the access-log entry for an ingested item; the caller commits.
+    """Write the access-log entries of ingested items; the caller commits.
 
-    Written after the item's own transaction, never inside it: an item is never lost
-    because its log line could not be written. A batch commits all its lines at once.
+    Written after the items' own transactions, never inside them: an item is never
+    lost because its log line could not be written.
     """
-    form_id = item.get("form_id", "") if isinstance(item, Mapping) else ""
-    log.record(
-        "create" if result.status == "accepted" else f"submit_{result.status}",
-        "submission",
-        result.uuid,
-        form=_loggable(form_id),
-        device=str(device_id) if device_id else None,
+    log.record_many(
+        (
+            "create" if result.status == "accepted" else f"submit_{result.status}",
+            "submission",
+            result.uuid,
+            {
+                "form": _loggable(
+                    item.get("form_id", "") if isinstance(item, Mapping) else ""
+                ),
+                "device": str(device_id) if device_id else None,
+            },
+        )
+        for result, item in zip(results, items, strict=True)
     )
 
 

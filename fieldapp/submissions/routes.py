@@ -160,7 +160,7 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
         "answers": from_form_data(definition, request.form),
     }
     result = ingest_item(item, user=g.user, device_id=None, locale=current_language())
-    record_ingest(result, item, None)
+    record_ingest([result], [item], None)
     db.session().commit()
 
     if result.status == "rejected":

@@ -87,71 +87,81 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
+def _refresh_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Update]:
+    """Return the latest-answers query, the current-dates query and the update."""
+    submission, family = db.table_of(Submission), db.table_of(Family)
+    ranked = (
+        sa.select(
+            submission.c.family_id,
+            submission.c.form_id,
+            submission.c.answers,
+            sa.func.row_number()
+            .over(
+                partition_by=(submission.c.family_id, submission.c.form_id),
+                order_by=(
+                    submission.c.completed_at.desc().nulls_last(),
+                    submission.c.received_at.desc(),
+                    submission.c.id.desc(),
+                ),
+            )
+            .label("rank"),
+        )
+        .where(
+            submission.c.family_id.in_(sa.bindparam("families", expanding=True)),
+            submission.c.form_id.in_(sa.bindparam("forms", expanding=True)),
+        )
+        .subquery()
+    )
+    latest = sa.select(ranked.c.family_id, ranked.c.form_id, ranked.c.answers).where(
+        ranked.c.rank == 1
+    )
+    current = sa.select(
+        family.c.id, family.c.next_visit_on, family.c.next_session_on
+    ).where(family.c.id.in_(sa.bindparam("families", expanding=True)))
+    update = (
+        sa.update(family)
+        .where(family.c.id == sa.bindparam("family"))
+        .values(
+            next_visit_on=sa.bindparam("next_visit_on"),
+            next_session_on=sa.bindparam("next_session_on"),
+        )
+    )
+    return latest, current, update
+
+
+# Built once: on this hot path building a statement costs more than running it.
+_LATEST, _CURRENT, _UPDATE = _refresh_queries()
+
+
 def refresh_schedules(
-    session: orm.Session, wanted: Mapping[uuid.UUID, Collection[str]]
+    session: orm.Session, wanted: Mapping[UUID, Collection[str]]
 ) -> None:
     """Set families' next visit/session from their latest visit/session.
 
     ``wanted`` maps a family id to the forms (keys of SCHEDULES) whose date to refresh.
     A family whose dates do not change is not written (nor its ``updated_at`` bumped).
     """
+    connection = session.connection()
+    families = list(wanted)
     forms = sorted({form_id for form_ids in wanted.values() for form_id in form_ids})
-    ranked = (
-        sa.select(
-            Submission.family_id,
-            Submission.form_id,
-            Submission.answers,
-            sa.func.row_number()
-            .over(
-                partition_by=(Submission.family_id, Submission.form_id),
-                order_by=(
-                    Submission.completed_at.desc().nulls_last(),
-                    Submission.received_at.desc(),
-                    Submission.id.desc(),
-                ),
-            )
-            .label("rank"),
-        )
-        .where(Submission.family_id.in_(list(wanted)), Submission.form_id.in_(forms))
-        .subquery()
-    )
     latest = {
         (row.family_id, row.form_id): row.answers
-        for row in session.execute(
-            sa.select(ranked.c.family_id, ranked.c.form_id, ranked.c.answers).where(
-                ranked.c.rank == 1
-            )
-        )
+        for row in connection.execute(_LATEST, {"families": families, "forms": forms})
     }
     changes = []
-    current = session.execute(
-        sa.select(Family.id, Family.next_visit_on, Family.next_session_on).where(
-            Family.id.in_(list(wanted))
-        )
-    )
+    current = connection.execute(_CURRENT, {"families": families})
     for family_id, next_visit_on, next_session_on in current:
-        dates = {"next_visit_on": next_visit_on, "next_session_on": next_session_on}
+        before = {"next_visit_on": next_visit_on, "next_session_on": next_session_on}
+        dates = dict(before)
         for form_id in wanted[family_id]:
             answers = latest.get((family_id, form_id))
             if answers is not None:
                 answer, column = SCHEDULES[form_id]
                 dates[column] = _as_date(answers.get(answer))
-        if dates != {
-            "next_visit_on": next_visit_on,
-            "next_session_on": next_session_on,
-        }:
+        if dates != before:
             changes.append({"family": family_id, **dates})
     if changes:
-        table = db.table_of(Family)
-        session.execute(
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("family"))
-            .values(
-                next_visit_on=sa.bindparam("next_visit_on"),
-                next_session_on=sa.bindparam("next_session_on"),
-            ),
-            changes,
-        )
+        connection.execute(_UPDATE, changes)
 
 
 def _member_id(submission: Stored, index: int, row: Mapping[str, Any]) -> uuid.UUID:
@@ -160,6 +170,15 @@ def _member_id(submission: Stored, index: int, row: Mapping[str, Any]) -> uuid.U
         return uuid.UUID(str(row.get("id")))
     except ValueError:
         return uuid.uuid5(submission.uuid, str(index))
+
+
+_TAKEN = sa.select(db.table_of(Member).c.id).where(
+    db.table_of(Member).c.id.in_(sa.bindparam("ids", expanding=True))
+)
+_INSERT_FAMILY = sa.insert(db.table_of(Family))
+_INSERT_MEMBER = sa.insert(db.table_of(Member))
+_INSERT_ASSIGNMENT = sa.insert(db.table_of(Assignment))
+_INSERT_ATTENDANCE = sa.insert(db.table_of(Attendance))
 
 
 def _register_families(
@@ -174,7 +193,8 @@ def _register_families(
     }
     # One query for all rows: an id that is already someone else's never takes that
     # person over (nor does one repeated within the group).
-    taken = set(session.scalars(sa.select(Member.id).where(Member.id.in_(wanted))))
+    connection = session.connection()
+    taken = set(connection.execute(_TAKEN, {"ids": list(wanted)}).scalars())
     families, members, assignments = [], [], []
     for submission in intakes:
         answers = submission.answers
@@ -221,11 +241,11 @@ def _register_families(
                     "assigned_by_id": author.id,
                 }
             )
-    session.execute(sa.insert(db.table_of(Family)), families)
+    connection.execute(_INSERT_FAMILY, families)
     if members:
-        session.execute(sa.insert(db.table_of(Member)), members)
+        connection.execute(_INSERT_MEMBER, members)
     if assignments:
-        session.execute(sa.insert(db.table_of(Assignment)), assignments)
+        connection.execute(_INSERT_ASSIGNMENT, assignments)
 
 
 def _write_attendance(session: orm.Session, stored: Sequence[Stored]) -> None:
@@ -245,4 +265,4 @@ def _write_attendance(session: orm.Session, stored: Sequence[Stored]) -> None:
                 }
             )
     if rows:
-        session.execute(sa.insert(db.table_of(Attendance)), rows)
+        session.connection().execute(_INSERT_ATTENDANCE, rows)

@@ -197,8 +197,7 @@ def push_submit() -> Response:
     )
     # The log lines and the device's figures are written after the items' own
     # transactions, never inside them: an item is never lost to its log line.
-    for raw, result in zip(envelope["items"], results, strict=True):
-        record_ingest(result, raw, device_id)
+    record_ingest(results, envelope["items"], device_id)
     device = devices.register(
         g.user,
         device_id,

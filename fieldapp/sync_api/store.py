@@ -10,6 +10,7 @@ given, so it runs the same under the test client, threads or gunicorn workers.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Collection
@@ -22,7 +23,7 @@ from sqlalchemy import exc
 from sqlalchemy import orm
 
 from fieldapp import db
-from fieldapp.access import family_visible
+from fieldapp.access import family_visible_for
 from fieldapp.access import is_manager
 from fieldapp.auth.models import User
 from fieldapp.courses.models import Course
@@ -48,6 +49,31 @@ from sync.store import InsertFailed
 from sync.store import KnownFamily
 from sync.store import NewSubmission
 from sync.store import StoredSubmission
+
+# Hot-path statements, built once (building one costs more than running it on SQLite).
+_SUBMISSION = db.table_of(Submission)
+_FIND = sa.select(
+    _SUBMISSION.c.id,
+    _SUBMISSION.c.uuid,
+    _SUBMISSION.c.author_id,
+    _SUBMISSION.c.content_hash,
+    _SUBMISSION.c.received_at,
+).where(_SUBMISSION.c.uuid.in_(sa.bindparam("uuids", expanding=True)))
+_INSERT = sa.insert(_SUBMISSION).returning(
+    _SUBMISSION.c.id, sort_by_parameter_order=True
+)
+
+
+@functools.cache
+def _families(role: str) -> sa.Select[Any]:
+    """Return the query of families, their visibility to ``role`` and their members."""
+    family, member = db.table_of(Family), db.table_of(Member)
+    visible = family_visible_for(role, sa.bindparam("user_id"))
+    return (
+        sa.select(family.c.id, visible.label("visible"), member.c.id.label("member"))
+        .outerjoin(member, member.c.family_id == family.c.id)
+        .where(family.c.id.in_(sa.bindparam("ids", expanding=True)))
+    )
 
 
 def neutral_errors(errors: dict[str, list[Issue]]) -> dict[str, Any]:
@@ -82,16 +108,10 @@ class SqlSubmissionStore:
         """Return the submissions stored under any of ``uuids``, by uuid."""
         if not uuids:
             return {}
-        # Columns, not ORM objects: no answers decoded for a look-up of every item.
-        query = sa.select(
-            Submission.id,
-            Submission.uuid,
-            Submission.author_id,
-            Submission.content_hash,
-            Submission.received_at,
-        ).where(Submission.uuid.in_(list(uuids)))
         with db.reads(self.session):
-            rows = self.session.execute(query).all()
+            rows = (
+                self.session.connection().execute(_FIND, {"uuids": list(uuids)}).all()
+            )
         return {
             row.uuid: StoredSubmission(
                 server_id=row.id,
@@ -109,15 +129,11 @@ class SqlSubmissionStore:
         """Return what the server knows of each family (unknown ones are left out)."""
         if not family_ids:
             return {}
-        visible = family_visible(self.user).label("visible")
-        query = (
-            sa.select(Family.id, visible, Member.id.label("member"))
-            .outerjoin(Member, Member.family_id == Family.id)
-            .where(Family.id.in_(list(family_ids)))
-        )
+        params = {"ids": list(family_ids), "user_id": self.user.id}
         found: dict[uuid.UUID, tuple[bool, set[str]]] = {}
         with db.reads(self.session):
-            for family_id, seen, member_id in self.session.execute(query):
+            rows = self.session.connection().execute(_families(self.user.role), params)
+            for family_id, seen, member_id in rows:
                 _, members = found.setdefault(family_id, (bool(seen), set()))
                 if seen and member_id is not None:
                     members.add(str(member_id))
@@ -165,13 +181,9 @@ class SqlSubmissionStore:
             )
             for entry in entries
         ]
-        table = db.table_of(Submission)
         try:
             # The unique index on uuid is met here, before any effect is written.
-            ids = self.session.scalars(
-                sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                rows,
-            ).all()
+            ids = self.session.connection().execute(_INSERT, rows).scalars().all()
             effects.apply_effects(
                 self.session,
                 [
