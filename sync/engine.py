@@ -59,10 +59,21 @@ def content_hash(item: SubmissionItem) -> str:
         "course_id": item.course_id,
         "answers": item.answers,
     }
-    text = json.dumps(
-        canonical(content), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    try:
+        text = _dumps(content)
+    except TypeError:  # a key that is not text: canonical() makes it one
+        text = ""
+    # Already canonical when the whole text is NFC: then so is every string in it
+    # (the quotes and escapes around them compose with nothing). Else normalize each.
+    if not text or not (text.isascii() or unicodedata.is_normalized("NFC", text)):
+        text = _dumps(canonical(content))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _dumps(content: dict[str, Any]) -> str:
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def _issue(code: str, **params: Any) -> Issue:

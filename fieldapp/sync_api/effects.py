@@ -90,11 +90,18 @@ def _as_date(value: Any) -> date | None:
 def _refresh_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Update]:
     """Return the latest-answers query, the current-dates query and the update."""
     submission, family = db.table_of(Submission), db.table_of(Family)
+    # Only the one answer that schedules (not the whole answers document, decoded).
+    scheduled = sa.case(
+        *(
+            (submission.c.form_id == form_id, submission.c.answers[answer].as_string())
+            for form_id, (answer, _column) in SCHEDULES.items()
+        ),
+    )
     ranked = (
         sa.select(
             submission.c.family_id,
             submission.c.form_id,
-            submission.c.answers,
+            scheduled.label("scheduled"),
             sa.func.row_number()
             .over(
                 partition_by=(submission.c.family_id, submission.c.form_id),
@@ -112,7 +119,7 @@ def _refresh_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Update]:
         )
         .subquery()
     )
-    latest = sa.select(ranked.c.family_id, ranked.c.form_id, ranked.c.answers).where(
+    latest = sa.select(ranked.c.family_id, ranked.c.form_id, ranked.c.scheduled).where(
         ranked.c.rank == 1
     )
     current = sa.select(
@@ -145,7 +152,7 @@ def refresh_schedules(
     families = list(wanted)
     forms = sorted({form_id for form_ids in wanted.values() for form_id in form_ids})
     latest = {
-        (row.family_id, row.form_id): row.answers
+        (row.family_id, row.form_id): row.scheduled
         for row in connection.execute(_LATEST, {"families": families, "forms": forms})
     }
     changes = []
@@ -154,10 +161,9 @@ def refresh_schedules(
         before = {"next_visit_on": next_visit_on, "next_session_on": next_session_on}
         dates = dict(before)
         for form_id in wanted[family_id]:
-            answers = latest.get((family_id, form_id))
-            if answers is not None:
-                answer, column = SCHEDULES[form_id]
-                dates[column] = _as_date(answers.get(answer))
+            if (family_id, form_id) in latest:
+                _answer, column = SCHEDULES[form_id]
+                dates[column] = _as_date(latest[family_id, form_id])
         if dates != before:
             changes.append({"family": family_id, **dates})
     if changes:

@@ -13,6 +13,7 @@ from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.push.models import Notification
+from fieldapp.submissions.ingest import ingest_batch
 from fieldapp.submissions.ingest import ingest_item
 from fieldapp.submissions.models import RejectedSubmission
 from fieldapp.submissions.models import Submission
@@ -184,3 +185,81 @@ def test_error_messages_follow_the_locale(app, make_user):
         sq.errors["living_conditions"][0]["message"]
         != en.errors["living_conditions"][0]["message"]
     )
+
+
+def push(app, user, items):
+    with app.test_request_context():
+        user = db.session().merge(user)
+        return ingest_batch(items, user=user, device_id=uuid.uuid4(), locale="en")
+
+
+def test_the_latest_visit_by_completion_sets_the_next_visit_not_the_last_to_arrive(
+    app, make_user, make_family
+):
+    ana = make_user("ana", "social_worker")
+    family = make_family(assigned_to=(ana,))
+    member = [str(family.members[0].id)]
+
+    def visit(completed: str, next_visit: str) -> dict:
+        item = samples.home_visit(family.id, member, next_visit_date=next_visit)
+        item["completed_at"] = completed
+        return item
+
+    # One batch: the visit completed last wins, wherever it is in the batch.
+    results = push(
+        app,
+        ana,
+        [
+            visit("2025-03-10T10:00:00+01:00", "2025-04-10"),
+            visit("2025-03-12T10:00:00+01:00", "2025-04-12"),
+            visit("2025-03-11T10:00:00+01:00", "2025-04-11"),
+        ],
+    )
+    assert [r.status for r in results] == ["accepted"] * 3
+    with app.app_context():
+        stored = db.session().get(Family, family.id)
+        assert stored.next_visit_on == date(2025, 4, 12)
+        updated = stored.updated_at
+    # A visit recorded earlier but synced late changes nothing (not even updated_at).
+    (late,) = push(app, ana, [visit("2025-03-01T10:00:00+01:00", "2025-03-15")])
+    assert late.status == "accepted"
+    with app.app_context():
+        stored = db.session().get(Family, family.id)
+        assert (stored.next_visit_on, stored.updated_at) == (date(2025, 4, 12), updated)
+    # A newer one moves it.
+    push(app, ana, [visit("2025-03-20T10:00:00+01:00", "2025-05-01")])
+    with app.app_context():
+        assert db.session().get(Family, family.id).next_visit_on == date(2025, 5, 1)
+
+
+def test_a_batch_registers_families_and_their_visits_in_one_go(app, make_user):
+    ana = make_user("ana", "social_worker")
+    intakes = [samples.family_intake(name=f"Familja {n}") for n in range(3)]
+    # Two intakes of different families give a member the same id (a buggy client):
+    # the second gets an id of its own instead of taking the first one's person over.
+    shared = intakes[0]["answers"]["members"][0]["id"]
+    intakes[1]["answers"]["members"][0]["id"] = shared
+    visits = [
+        samples.home_visit(i["subject_id"], [i["answers"]["members"][1]["id"]])
+        for i in intakes
+    ]
+    results = push(app, ana, [*intakes, *visits])
+    assert [r.status for r in results] == ["accepted"] * 6
+    with app.app_context():
+        session = db.session()
+        ids = [uuid.UUID(i["subject_id"]) for i in intakes]
+        members = session.scalars(sa.select(Member).where(Member.family_id.in_(ids)))
+        by_family = {}
+        for member in members:
+            by_family.setdefault(member.family_id, set()).add(member.id)
+        assert all(len(found) == 2 for found in by_family.values())
+        assert uuid.UUID(shared) in by_family[ids[0]]
+        assert uuid.UUID(shared) not in by_family[ids[1]]
+        assigned = session.scalars(
+            sa.select(Assignment.family_id).where(Assignment.user_id == ana.id)
+        )
+        assert set(assigned) == set(ids)
+        names = session.scalars(sa.select(Family.search_key).where(Family.id == ids[0]))
+        assert "familja 0" in names.one()
+        receipts = {r.receipt["server_id"] for r in results}
+        assert len(receipts) == 6

@@ -20,6 +20,7 @@ from sync.changes import SubmissionItem
 from sync.store import Access
 from sync.store import Author
 from sync.store import DuplicateKey
+from sync.store import InsertFailed
 from sync.store import KnownFamily
 from sync.store import NewSubmission
 from sync.store import StoredSubmission
@@ -40,6 +41,8 @@ class FakeStore:
     #: the size of each insert (one transaction each)
     groups: list[int] = field(default_factory=list)
     lookups: int = 0
+    #: a group of several fails as a whole (InsertFailed); one item alone is stored
+    refuse_groups: bool = False
 
     def find(self, uuids: Collection[uuid.UUID]) -> dict[uuid.UUID, StoredSubmission]:
         self.lookups += 1
@@ -74,6 +77,8 @@ class FakeStore:
             self.rows[self.race.uuid], self.race = self.race, None
         if any(entry.item.uuid in self.rows for entry in entries):
             raise DuplicateKey(str(entries[0].item.uuid))
+        if self.refuse_groups and len(entries) > 1:
+            raise InsertFailed()
         stored = []
         for entry in entries:
             item = entry.item

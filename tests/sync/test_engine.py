@@ -343,3 +343,11 @@ def test_a_group_that_loses_a_race_is_stored_again_item_by_item(store, registry)
     # The group of three failed as a whole; then each item on its own transaction.
     assert store.groups == [3, 1, 1, 1]
     assert len(store.rows) == 3
+
+
+def test_a_group_that_cannot_be_stored_is_stored_again_item_by_item(store, registry):
+    store.refuse_groups = True  # e.g. two items of the group collide on a constraint
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    results = push(store, registry, *batch)
+    assert [r.status for r in results] == ["accepted"] * 3
+    assert store.groups == [3, 1, 1, 1]
