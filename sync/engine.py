@@ -120,8 +120,10 @@ class _Batch:
         registry: FormRegistry,
         today: date,
         group: int,
+        leave_open: bool,
     ) -> None:
         self.store = store
+        self.leave_open = leave_open
         self.author = author
         self.registry = registry
         self.today = today
@@ -169,7 +171,7 @@ class _Batch:
             self.results[index] = self._judge(index, item, digest)
             if len(self.waiting) >= self.group:
                 self._store_waiting()
-        self._store_waiting()
+        self._store_waiting(last=True)
         results = [result for result in self.results if result is not None]
         assert len(results) == len(raws)  # noqa: S101 - every item was answered
         return results
@@ -296,7 +298,7 @@ class _Batch:
             self.waiting_families.add(item.subject_id)
         return None
 
-    def _store_waiting(self) -> None:
+    def _store_waiting(self, *, last: bool = False) -> None:
         """Store the waiting items: as one group, else (a race lost) one by one."""
         waiting, self.waiting = self.waiting, []
         self.waiting_uuids.clear()
@@ -308,7 +310,9 @@ class _Batch:
             return
         try:
             stored = self.store.insert(
-                [entry for _, entry in waiting], author=self.author
+                [entry for _, entry in waiting],
+                author=self.author,
+                commit=not (last and self.leave_open),
             )
         except (DuplicateKey, InsertFailed):
             # Another delivery of one of these UUIDs won a race, or one item cannot be
@@ -359,10 +363,13 @@ def apply_push(
     registry: FormRegistry,
     today: date | None = None,
     group: int = 50,
+    leave_open: bool = False,
 ) -> PushResult:
     """Ingest a batch; each item gets its own result, judged as if it came alone.
 
     Accepted items are stored ``group`` at a time, each group in one transaction.
+    ``leave_open`` leaves the last group's transaction to the caller, to add its own
+    writes (a log line per item) and commit once: an unacknowledged batch is resent.
     """
     batch = _Batch(
         store,
@@ -370,5 +377,6 @@ def apply_push(
         registry=registry,
         today=today or date.today(),
         group=group,
+        leave_open=leave_open,
     )
     return PushResult(results=batch.run(list(items)))

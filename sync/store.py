@@ -101,11 +101,12 @@ class SubmissionStore(Protocol):
         """Return the member ids enrolled in the course (None when unknown)."""
 
     def insert(
-        self, entries: Sequence[NewSubmission], *, author: Author
+        self, entries: Sequence[NewSubmission], *, author: Author, commit: bool = True
     ) -> list[StoredSubmission]:
         """Store the entries and apply their effects in one transaction, in order.
 
-        All or nothing: a failure keeps none of them.
+        All or nothing: a failure keeps none of them. ``commit=False`` leaves the
+        transaction open for the caller to commit.
 
         :raise DuplicateKey: when one of the UUIDs is already stored.
         :raise InsertFailed: when a group of several fails on another constraint.

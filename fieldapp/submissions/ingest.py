@@ -115,11 +115,14 @@ def ingest_batch(
     keep_rejected: bool = True,
     today: date | None = None,
     group: int = 50,
+    leave_open: bool = False,
     delay: float = 0.0,
 ) -> list[ItemResult]:
     """Validate and store a batch: accepted items ``group`` to a transaction.
 
     Each item gets its own verdict, as if it came alone; see sync.engine.
+    ``leave_open`` leaves the last group's transaction open: the caller adds the log
+    lines and commits (one commit, one disk flush, for a batch of up to ``group``).
     ``delay`` is the test-only fault injection of TEST_INGEST_DELAY_MS (seconds).
     """
     store = SqlSubmissionStore(
@@ -137,6 +140,7 @@ def ingest_batch(
         registry=registry(),
         today=today,
         group=group,
+        leave_open=leave_open,
     )
     return [_for_people(result, locale) for result in pushed.results]
 

@@ -193,10 +193,11 @@ def push_submit() -> Response:
         locale=current_language(),
         today=date.today(),
         group=current_app.config["SYNC_COMMIT_GROUP"],
+        leave_open=True,
         delay=current_app.config["TEST_INGEST_DELAY_MS"] / 1000,
     )
-    # The log lines and the device's figures are written after the items' own
-    # transactions, never inside them: an item is never lost to its log line.
+    # The log lines and the device's figures join the last group's transaction: one
+    # commit (one disk flush) for a whole batch. Until it, nothing is acknowledged.
     record_ingest(results, envelope["items"], device_id)
     device = devices.register(
         g.user,

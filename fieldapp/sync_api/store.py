@@ -76,6 +76,14 @@ def _families(role: str) -> sa.Select[Any]:
     )
 
 
+#: PostgreSQL's deadlock and serialization failures: the transaction may simply be retried
+_RETRY_STATES = {"40P01", "40001"}
+
+
+def _should_retry(error: exc.DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) in _RETRY_STATES
+
+
 def neutral_errors(errors: dict[str, list[Issue]]) -> dict[str, Any]:
     """Return errors without messages (rendered later in each viewer's language)."""
     return {
@@ -161,9 +169,11 @@ class SqlSubmissionStore:
         return frozenset(str(member_id) for member_id in ids)
 
     def insert(
-        self, entries: Sequence[NewSubmission], *, author: Author
+        self, entries: Sequence[NewSubmission], *, author: Author, commit: bool = True
     ) -> list[StoredSubmission]:
         """Store the entries and their effects in one transaction (one commit).
+
+        ``commit=False``: the caller commits (and rolls back on failure).
 
         :raise DuplicateKey: when a UUID is already stored (nothing is kept).
         :raise InsertFailed: when another constraint fails (nothing is kept).
@@ -200,12 +210,19 @@ class SqlSubmissionStore:
                 ],
                 self.user,
             )
-            self.session.commit()
+            if commit:
+                self.session.commit()
         except exc.IntegrityError:
             self.session.rollback()
             if self.find([entry.item.uuid for entry in entries]):
                 raise DuplicateKey(str(entries[0].item.uuid)) from None
             if len(entries) > 1:
+                raise InsertFailed() from None
+            raise
+        except exc.DBAPIError as error:
+            self.session.rollback()
+            if len(entries) > 1 and _should_retry(error):
+                # PostgreSQL: two groups took the same UUIDs in different orders.
                 raise InsertFailed() from None
             raise
         except BaseException:

@@ -41,6 +41,8 @@ class FakeStore:
     #: the size of each insert (one transaction each)
     groups: list[int] = field(default_factory=list)
     lookups: int = 0
+    #: groups whose transaction was left to the caller
+    left_open: int = 0
     #: a group of several fails as a whole (InsertFailed); one item alone is stored
     refuse_groups: bool = False
 
@@ -70,9 +72,10 @@ class FakeStore:
         return frozenset(self.courses[course_id]["roster"])
 
     def insert(
-        self, entries: Sequence[NewSubmission], *, author: Author
+        self, entries: Sequence[NewSubmission], *, author: Author, commit: bool = True
     ) -> list[StoredSubmission]:
         self.groups.append(len(entries))
+        self.left_open += not commit
         if self.race is not None:
             self.rows[self.race.uuid], self.race = self.race, None
         if any(entry.item.uuid in self.rows for entry in entries):

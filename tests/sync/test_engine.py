@@ -351,3 +351,20 @@ def test_a_group_that_cannot_be_stored_is_stored_again_item_by_item(store, regis
     results = push(store, registry, *batch)
     assert [r.status for r in results] == ["accepted"] * 3
     assert store.groups == [3, 1, 1, 1]
+
+
+def test_the_last_group_may_be_left_for_the_caller_to_commit(store, registry):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(5)]
+    apply_push(store, batch, author=WORKER, registry=registry, group=2)
+    assert store.left_open == 0
+    apply_push(
+        store,
+        [samples.home_visit(uuid.uuid4()) for _ in range(5)],
+        author=WORKER,
+        registry=registry,
+        group=2,
+        leave_open=True,
+    )
+    # Groups of 2, 2 and 1: only the last one's transaction is left open.
+    assert store.groups == [2, 2, 1, 2, 2, 1]
+    assert store.left_open == 1
