@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from typing import Any
 
 from forms.locales import DEFAULT_LOCALE
@@ -80,7 +81,18 @@ class Question:
 
     def choice(self, value: str) -> Choice | None:
         """Return the choice with ``value``, or None."""
-        return next((c for c in self.choices if c.value == value), None)
+        try:
+            return self._choice_by_value.get(value)
+        except TypeError:  # unhashable: equal to no choice value
+            return None
+
+    @cached_property
+    def _choice_by_value(self) -> dict[str, Choice]:
+        # The first of equal values wins, as a scan in document order would find it.
+        found: dict[str, Choice] = {}
+        for choice in self.choices:
+            found.setdefault(choice.value, choice)
+        return found
 
     def client_dict(self) -> dict[str, Any]:
         """Return the JSON description for the browser (None options left out)."""

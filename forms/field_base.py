@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from typing import ClassVar
+from typing import NamedTuple
 
 from forms.definition import Question
 from forms.issues import Issue
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_LEAP_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 #: show_if operators that test equality, for any scalar type
 EQUALITY = frozenset({"equals", "not_equals", "in", "not_in", "answered"})
 #: show_if operators that order numbers, dates and times
@@ -27,9 +29,11 @@ class InvalidAnswer(Exception):
         self.code = code
 
 
-@dataclass(frozen=True)
-class RuleEnv:
+class RuleEnv(NamedTuple):
     """What rules may consult besides the answer: today, the family, other answers."""
+
+    # A NamedTuple, not a frozen dataclass: one is made per validation, and a tuple
+    # is several times cheaper to make.
 
     today: date
     members: frozenset[str] | None
@@ -44,11 +48,22 @@ def issue(question: Question, code: str, **params: Any) -> Issue:
 
 def is_iso_date(value: str) -> bool:
     """Return whether ``value`` is a real calendar date written YYYY-MM-DD."""
-    if not _ISO_DATE.match(value):
-        return False
-    year, month, day = (int(part) for part in value.split("-"))
+    return bool(_ISO_DATE.match(value)) and is_real_day(value)
+
+
+def is_real_day(value: str) -> bool:
+    """Return whether text that matched ^\\d{4}-\\d{2}-\\d{2}$ names a day that exists."""
+    if len(value) == 10 and value.isascii():
+        # Exactly YYYY-MM-DD in ASCII digits: the C parser applies the same calendar.
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    # Digits of other scripts (\d matches them) or a final newline ("$" allows one).
+    year, month, day = int(value[:4]), int(value[5:7]), int(value[8:10])
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    days = (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+    days = _LEAP_DAYS if leap else _DAYS
     return year >= 1 and 1 <= month <= 12 and 1 <= day <= days[month - 1]
 
 

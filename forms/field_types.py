@@ -15,7 +15,7 @@ from forms.field_base import ORDER
 from forms.field_base import FieldType
 from forms.field_base import InvalidAnswer
 from forms.field_base import RuleEnv
-from forms.field_base import is_iso_date
+from forms.field_base import is_real_day
 from forms.field_base import issue
 from forms.issues import Issue
 
@@ -25,6 +25,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
 _DECIMAL_TEXT = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)$")
+#: ints this large make math.isfinite() raise OverflowError: they keep the long path
+_HUGE = 2**1000
 
 
 @lru_cache(maxsize=256)
@@ -82,6 +84,8 @@ class IntegerField(FieldType):
     @classmethod
     def parse(cls, question: Question, raw: Any) -> Any:
         """Return an int (JSON 3.0 is 3: JavaScript cannot tell them apart)."""
+        if type(raw) is int and -_HUGE < raw < _HUGE:  # the usual answer
+            return raw
         if not _is_number(raw) or raw != int(raw):
             raise InvalidAnswer
         return int(raw)
@@ -156,18 +160,23 @@ class DateField(FieldType):
     @classmethod
     def parse(cls, question: Question, raw: Any) -> Any:
         """Return the ISO date string."""
-        if not isinstance(raw, str) or not _ISO_DATE.match(raw.strip()):
+        if not isinstance(raw, str):
             raise InvalidAnswer
-        if not is_iso_date(raw.strip()):
+        text = raw.strip()
+        if not _ISO_DATE.match(text):
+            raise InvalidAnswer
+        if not is_real_day(text):
             raise InvalidAnswer("date")
-        return raw.strip()
+        return text
 
     @staticmethod
     def resolve(bound: Any, env: RuleEnv) -> str | None:
         """Return a bound as an ISO date (None when it refers to an empty answer)."""
+        if bound is None:
+            return None
         if bound == "today":
             return env.today.isoformat()
-        if isinstance(bound, Mapping):
+        if type(bound) is dict or isinstance(bound, Mapping):
             other = env.lookup(bound["field"])
             return other if isinstance(other, str) else None
         return bound if isinstance(bound, str) else None
@@ -271,19 +280,24 @@ class MultipleChoiceField(SingleChoiceField):
     @classmethod
     def is_empty(cls, raw: Any) -> bool:
         """Return whether nothing was chosen."""
-        return super().is_empty(raw) or raw == []
+        return FieldType.is_empty(raw) or raw == []
 
     @classmethod
     def parse(cls, question: Question, raw: Any) -> Any:
         """Return the chosen values once each, in the order given."""
-        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        if not isinstance(raw, list):
             raise InvalidAnswer
+        for v in raw:
+            if not isinstance(v, str):
+                raise InvalidAnswer
         return list(dict.fromkeys(raw))
 
     @classmethod
     def check(cls, question: Question, value: Any, env: RuleEnv) -> list[Issue]:
         """Check every value, then exclusivity."""
-        found = [i for v in value for i in cls.check_value(question, v, env)]
+        found: list[Issue] = []
+        for v in value:
+            found += cls.check_value(question, v, env)
         if len(value) > 1:
             for v in value:
                 choice = question.choice(v)

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from itertools import filterfalse
 from typing import Any
 
-from forms.conditions import evaluate_condition
+from forms.conditions import Test
+from forms.conditions import compile_condition
 from forms.conditions import referenced_fields
 from forms.definition import FormDefinition
 from forms.definition import Question
+from forms.field_base import FieldType
 from forms.field_base import InvalidAnswer
 from forms.field_base import RuleEnv
 from forms.field_base import issue
@@ -67,96 +71,180 @@ class ValidationResult:
         }
 
 
-@dataclass
+class _Step:
+    """One question and what checking its answer needs, looked up once."""
+
+    __slots__ = (
+        "check",
+        "condition",
+        "default",
+        "group",
+        "id",
+        "is_empty",
+        "none_is_empty",
+        "parse",
+        "question",
+        "refs",
+        "required",
+        "rows",
+    )
+
+    def __init__(self, question: Question, siblings: frozenset[str] | None) -> None:
+        kind = FIELD_TYPES[question.type]
+        self.question = question
+        self.id = question.id
+        self.required = question.required
+        self.default = question.default
+        self.is_empty = kind.is_empty
+        self.none_is_empty = kind.is_empty(None)
+        self.parse = kind.parse
+        # Types without rules of their own skip the call (and the RuleEnv it needs).
+        self.check: Callable[[Question, Any, RuleEnv], list[Issue]] | None = None
+        if kind.check.__func__ is not FieldType.check.__func__:  # type: ignore[attr-defined]
+            self.check = kind.check
+        self.group = question.type if question.type in ("repeat", "roster") else None
+        self.rows = _Level(question.questions) if question.questions else None
+        self.condition: Test | None = None
+        #: (field id, whether it is a sibling in the same row) read by show_if
+        self.refs: tuple[tuple[str, bool], ...] = ()
+        if question.show_if is not None:
+            self.condition = compile_condition(question.show_if)
+            self.refs = tuple(
+                (name, siblings is not None and name in siblings)
+                for name in referenced_fields(question.show_if)
+            )
+
+
+class _Level:
+    """The questions of one level (the form, or a row) in document order."""
+
+    __slots__ = ("ids", "order", "row_ids", "steps")
+
+    def __init__(self, questions: Sequence[Question], *, top: bool = False) -> None:
+        self.order = tuple(q.id for q in questions)
+        self.ids = frozenset(self.order)
+        #: what a repeat row may hold: its questions and its client-made id
+        self.row_ids = self.ids | {ROW_ID}
+        self.steps = tuple(_Step(q, None if top else self.ids) for q in questions)
+
+
+#: plans of recently used definitions by id(); the definition is kept alive beside
+#: its plan, so an id is never reused while its entry stands
+_PLANS: dict[int, tuple[FormDefinition, _Level]] = {}
+_PLANS_MAX = 256
+
+
+def _plan(definition: FormDefinition) -> _Level:
+    """Return the steps of ``definition``'s top level, built on first use."""
+    cached = _PLANS.get(id(definition))
+    if cached is not None and cached[0] is definition:
+        return cached[1]
+    plan = _Level(definition.questions, top=True)
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    _PLANS[id(definition)] = (definition, plan)
+    return plan
+
+
 class _Scope:
     """Answers of one level (the form, or one row) as they are being checked."""
 
-    questions: Sequence[Question]
-    clean: dict[str, Any] = field(default_factory=dict)
-    hidden: set[str] = field(default_factory=set)
+    __slots__ = ("clean", "hidden", "level")
 
-    def ids(self) -> set[str]:
-        return {q.id for q in self.questions}
+    def __init__(self, level: _Level) -> None:
+        self.level = level
+        self.clean: dict[str, Any] = {}
+        self.hidden: set[str] = set()
 
 
 class _Validator:
-    def __init__(self, context: ValidationContext) -> None:
+    __slots__ = ("_env", "context", "errors", "form", "own")
+
+    def __init__(self, context: ValidationContext, form: dict[str, Any]) -> None:
         self.context = context
-        self.today = context.today or date.today()
         self.errors: dict[str, list[Issue]] = {}
+        #: the form's clean answers and those of the level whose rules run now:
+        #: RuleEnv.lookup reads the level's first (a row's siblings, then the form)
+        self.form = form
+        self.own = form
+        self._env: RuleEnv | None = None
 
     def add(self, path: str, found: Issue) -> None:
         self.errors.setdefault(path, []).append(found)
 
-    def visible(self, question: Question, scope: _Scope, top: _Scope) -> bool:
-        if question.show_if is None:
-            return True
-        own = scope.ids() if scope is not top else set()
-        for name in referenced_fields(question.show_if):
-            # A question that depends on a hidden one is hidden too.
-            if name in (scope.hidden if name in own else top.hidden):
-                return False
-        row = scope.clean if scope is not top else None
-        return evaluate_condition(question.show_if, top.clean, row)
+    def env(self) -> RuleEnv:
+        """Return the rule environment, made on first use."""
+        if self._env is None:
+
+            def lookup(name: str) -> Any:
+                return self.own.get(name, self.form.get(name))
+
+            today = self.context.today or date.today()
+            self._env = RuleEnv(today, self.context.members, lookup)
+        return self._env
 
     def level(
         self, answers: Mapping[str, Any], path: str, scope: _Scope, top: _Scope
     ) -> None:
         """Check one level's answers in document order, filling scope.clean."""
-        for question in scope.questions:
-            if not self.visible(question, scope, top):
-                scope.hidden.add(question.id)
+        clean, hidden = scope.clean, scope.hidden
+        row = clean if scope is not top else None
+        for step in scope.level.steps:
+            condition = step.condition
+            if condition is not None:
+                shown = True
+                for name, own in step.refs:
+                    # A question that depends on a hidden one is hidden too.
+                    if name in (hidden if own else top.hidden):
+                        shown = False
+                        break
+                if not shown or not condition(top.clean, row):
+                    hidden.add(step.id)
+                    continue
+            raw = answers.get(step.id)
+            if raw is None:
+                raw = step.default
+            if step.none_is_empty if raw is None else step.is_empty(raw):
+                if step.required:
+                    self.add(path + step.id, issue(step.question, "required"))
                 continue
-            value = self.answer(
-                question, answers.get(question.id), path + question.id, scope, top
-            )
-            if value is not _EMPTY:
-                scope.clean[question.id] = value
+            question = step.question
+            try:
+                value = step.parse(question, raw)
+            except InvalidAnswer as exc:
+                self.add(path + step.id, issue(question, exc.code))
+                continue
+            if step.group is None:
+                if step.check is not None:
+                    self.own = clean
+                    found = step.check(question, value, self._env or self.env())
+                    for one in found:
+                        self.add(path + step.id, one)
+            elif step.group == "repeat":
+                value = self.repeat(step, value, path + step.id, top)
+            else:
+                value = self.roster(step, value, path + step.id, top)
+            clean[step.id] = value
 
     def unknown_keys(
-        self, answers: Mapping[str, Any], path: str, known: set[str]
+        self, answers: Mapping[str, Any], path: str, known: frozenset[str]
     ) -> None:
+        if answers.keys() <= known:
+            return
         for key in answers:
             if key not in known:
                 self.add(path + str(key), Issue("unknown_field"))
 
-    def answer(
-        self, question: Question, raw: Any, path: str, scope: _Scope, top: _Scope
-    ) -> Any:
-        """Return the typed answer of one visible question (or _EMPTY)."""
-        kind = FIELD_TYPES[question.type]
-        if raw is None and question.default is not None:
-            raw = question.default
-        if kind.is_empty(raw):
-            if question.required:
-                self.add(path, issue(question, "required"))
-            return _EMPTY
-        try:
-            value = kind.parse(question, raw)
-        except InvalidAnswer as exc:
-            self.add(path, issue(question, exc.code))
-            return _EMPTY
-        if question.type == "repeat":
-            return self.repeat(question, value, path, top)
-        if question.type == "roster":
-            return self.roster(question, value, path, top)
-
-        def lookup(name: str) -> Any:
-            return scope.clean.get(name, top.clean.get(name))
-
-        env = RuleEnv(self.today, self.context.members, lookup)
-        for found in kind.check(question, value, env):
-            self.add(path, found)
-        return value
-
-    def row(self, question: Question, raw: Any, path: str, top: _Scope) -> Any:
-        if not isinstance(raw, Mapping):
+    def row(self, step: _Step, raw: Any, path: str, top: _Scope) -> Any:
+        question = step.question
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             self.add(path, issue(question, "type"))
             return _EMPTY
-        scope = _Scope(question.questions)
-        known = scope.ids()
-        if question.type == "repeat" and ROW_ID in raw:
-            known.add(ROW_ID)
+        level = step.rows or _Level(())
+        scope = _Scope(level)
+        known = level.ids
+        if step.group == "repeat" and ROW_ID in raw:
+            known = level.row_ids
             row_id = raw[ROW_ID]
             if isinstance(row_id, str) and _UUID.match(row_id):
                 scope.clean[ROW_ID] = row_id
@@ -166,28 +254,26 @@ class _Validator:
         self.unknown_keys(raw, path + ".", known)
         return scope.clean
 
-    def repeat(
-        self, question: Question, rows: list[Any], path: str, top: _Scope
-    ) -> Any:
+    def repeat(self, step: _Step, rows: list[Any], path: str, top: _Scope) -> Any:
+        question = step.question
         if question.min_rows is not None and len(rows) < question.min_rows:
             self.add(path, issue(question, "min_rows", min=question.min_rows))
         if question.max_rows is not None and len(rows) > question.max_rows:
             self.add(path, issue(question, "max_rows", max=question.max_rows))
-        clean = [
-            self.row(question, raw, f"{path}.{i}", top) for i, raw in enumerate(rows)
-        ]
+        clean = [self.row(step, raw, f"{path}.{i}", top) for i, raw in enumerate(rows)]
         return [row for row in clean if row is not _EMPTY]
 
     def roster(
-        self, question: Question, rows: Mapping[str, Any], path: str, top: _Scope
+        self, step: _Step, rows: Mapping[str, Any], path: str, top: _Scope
     ) -> Any:
+        question = step.question
         enrolled = self.context.roster
         clean: dict[str, Any] = {}
         for member_id, raw in rows.items():
             if enrolled is not None and member_id not in enrolled:
                 self.add(f"{path}.{member_id}", issue(question, "not_enrolled"))
                 continue
-            row = self.row(question, raw, f"{path}.{member_id}", top)
+            row = self.row(step, raw, f"{path}.{member_id}", top)
             if row is not _EMPTY:
                 clean[member_id] = row
         for member_id in sorted(enrolled or ()):
@@ -196,20 +282,25 @@ class _Validator:
         return clean
 
 
+_NO_CONTEXT = ValidationContext()
+
+
 def validate_answers(
     definition: FormDefinition,
     answers: Mapping[str, Any],
     context: ValidationContext | None = None,
 ) -> ValidationResult:
     """Check ``answers``; hidden answers are dropped, unknown keys reported."""
-    validator = _Validator(context or ValidationContext())
-    top = _Scope(definition.questions)
-    if not isinstance(answers, Mapping):
+    plan = _plan(definition)
+    top = _Scope(plan)
+    validator = _Validator(context or _NO_CONTEXT, top.clean)
+    if type(answers) is not dict and not isinstance(answers, Mapping):
         validator.add("", Issue("type"))
         return ValidationResult({}, validator.errors)
     validator.level(answers, "", top, top)
-    validator.unknown_keys(answers, "", top.ids())
-    visible = tuple(q.id for q in top.questions if q.id not in top.hidden)
+    validator.unknown_keys(answers, "", plan.ids)
+    hidden = top.hidden
+    visible = tuple(filterfalse(hidden.__contains__, plan.order))
     return ValidationResult(top.clean, validator.errors, visible)
 
 
