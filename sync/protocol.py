@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from marshmallow import EXCLUDE
 from marshmallow import Schema
@@ -12,6 +14,7 @@ from marshmallow import fields
 from marshmallow import post_load
 from marshmallow import validate
 
+from forms import DEFAULT_LOCALE
 from forms import LOCALES
 from sync.changes import SubmissionItem
 
@@ -21,6 +24,12 @@ PROTOCOL_VERSION = 1
 MAX_DEPTH = 32
 #: longest uuid text echoed back for an item that cannot be read
 _ECHO_MAX = 100
+#: limits of ItemSchema, read by the fast path of parse_item() too
+FORM_ID_LENGTH = (1, 64)
+FORM_VERSION_RANGE = (1, 1_000_000)
+COURSE_ID_RANGE = (1, 2**31 - 1)
+#: the zone of a time sent without an offset
+DEFAULT_TIMEZONE = UTC
 
 
 def storable_text(text: str) -> bool:
@@ -66,7 +75,10 @@ def unstorable(raw: Any) -> dict[str, list[str]]:
 def _when() -> fields.AwareDateTime:
     """Return an optional ISO 8601 time field; a time without offset is taken as UTC."""
     return fields.AwareDateTime(
-        format="iso", default_timezone=UTC, load_default=None, allow_none=True
+        format="iso",
+        default_timezone=DEFAULT_TIMEZONE,
+        load_default=None,
+        allow_none=True,
     )
 
 
@@ -107,17 +119,18 @@ class ItemSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    # _fast_item() mirrors these rules: change both (test_fast_protocol.py checks).
     uuid = fields.UUID(required=True)
-    form_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    form_id = fields.String(required=True, validate=validate.Length(*FORM_ID_LENGTH))
     form_version = fields.Integer(
-        strict=True, required=True, validate=validate.Range(min=1, max=1_000_000)
+        strict=True, required=True, validate=validate.Range(*FORM_VERSION_RANGE)
     )
     subject_id = fields.UUID(load_default=None, allow_none=True)
     course_id = fields.Integer(
         strict=True,
         load_default=None,
         allow_none=True,
-        validate=validate.Range(min=1, max=2**31 - 1),
+        validate=validate.Range(*COURSE_ID_RANGE),
     )
     started_at = _when()
     completed_at = _when()
@@ -170,8 +183,130 @@ class ResultSchema(Schema):
     message = fields.String(required=True)
 
 
+def _plain(value: dict[str, Any] | list[Any], depth: int, texts: list[str]) -> bool:
+    """Tell whether a container holds only JSON types, shallow enough; collect text."""
+    if depth >= MAX_DEPTH and value:
+        return False  # its children are too deep: unstorable() says where
+    if type(value) is dict:
+        for key in value:
+            if type(key) is not str:
+                return False
+            texts.append(key)
+        inners: Any = value.values()
+    else:
+        inners = value
+    for inner in inners:
+        kind = type(inner)
+        if kind is str:
+            texts.append(inner)
+        elif kind is dict or kind is list:
+            if not _plain(inner, depth + 1, texts):
+                return False
+        elif isinstance(inner, str | dict | list):
+            return False  # a subclass: let unstorable() judge it
+    return True
+
+
+def plainly_storable(raw: dict[str, Any]) -> bool:
+    """Tell quickly that unstorable(raw) finds nothing in decoded JSON (False: ask it)."""
+    texts: list[str] = []
+    if not _plain(raw, 0, texts):
+        return False
+    # One check of all the text at once: joining makes no NUL and pairs no surrogate
+    # (UTF-8 refuses every surrogate code point, paired or not).
+    text = "".join(texts)
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_PARSE_ISO = fields.DateTime.DESERIALIZATION_FUNCS["iso"]
+
+
+def _fast_when(value: Any) -> datetime | None:
+    """Return an optional time as ItemSchema's _when() field loads it; ValueError."""
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise ValueError(value)
+    when = _PARSE_ISO(value)
+    if when.tzinfo is None or when.tzinfo.utcoffset(when) is None:
+        when = when.replace(tzinfo=DEFAULT_TIMEZONE)
+    return when
+
+
+def _fast_item(raw: dict[str, Any]) -> SubmissionItem | None:
+    """Return the item ItemSchema would load from plain JSON; None if unsure.
+
+    ``raw`` passed plainly_storable(), so every key in it is a str. Anything unusual
+    returns None, and ItemSchema (the contract, with its error messages) decides.
+    """
+    get = raw.get
+    uuid_text, form_id = get("uuid"), get("form_id")
+    version, answers = get("form_version"), get("answers")
+    subject, course_id = get("subject_id"), get("course_id")
+    locale, author_id = get("respondent_locale", DEFAULT_LOCALE), get("author_id")
+    # `type(x) is int` leaves bool out, as Integer(strict=True) does.
+    if (
+        type(uuid_text) is not str
+        or type(form_id) is not str
+        or not FORM_ID_LENGTH[0] <= len(form_id) <= FORM_ID_LENGTH[1]
+        or type(version) is not int
+        or not FORM_VERSION_RANGE[0] <= version <= FORM_VERSION_RANGE[1]
+        or type(answers) is not dict
+        or not (subject is None or type(subject) is str)
+        or not (
+            course_id is None
+            or (
+                type(course_id) is int
+                and COURSE_ID_RANGE[0] <= course_id <= COURSE_ID_RANGE[1]
+            )
+        )
+        or type(locale) is not str
+        or locale not in LOCALES
+        or not (author_id is None or type(author_id) is int)
+    ):
+        return None
+    try:
+        # fields.UUID calls uuid.UUID(text), and DateTime(format="iso") the parser
+        # taken from marshmallow above: the same functions accept the same text.
+        return SubmissionItem(
+            uuid=UUID(uuid_text),
+            form_id=form_id,
+            form_version=version,
+            subject_id=None if subject is None else UUID(subject),
+            course_id=course_id,
+            started_at=_fast_when(get("started_at")),
+            completed_at=_fast_when(get("completed_at")),
+            respondent_locale=locale,
+            author_id=author_id,
+            answers=dict(answers),  # fields.Dict returns a new dict too
+        )
+    except ValueError:
+        return None
+
+
 def parse_item(raw: Any) -> tuple[SubmissionItem | None, str, dict[str, list[str]]]:
     """Return (item, uuid text, errors); item is None when the item cannot be read."""
+    # Most items are well formed: read those without marshmallow (same result, about
+    # a fifth of the time), and let ItemSchema judge everything else.
+    if type(raw) is dict and plainly_storable(raw):
+        fast = _fast_item(raw)
+        if fast is not None:
+            return fast, str(fast.uuid), {}
+    return _parse_with_schema(raw)
+
+
+def _parse_with_schema(
+    raw: Any,
+) -> tuple[SubmissionItem | None, str, dict[str, list[str]]]:
+    """Return what parse_item() returns, always through ItemSchema."""
     raw_uuid = raw.get("uuid") if isinstance(raw, dict) else None
     uuid_text = ""
     if isinstance(raw_uuid, str) and storable_text(raw_uuid):
