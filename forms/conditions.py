@@ -155,8 +155,8 @@ def compile_condition(condition: Mapping[str, Any]) -> Test:
         return lambda answers, row: not inner(answers, row)
     name = condition["field"]
     op = comparison_operator(condition)
-    # Validated documents name known operators only; the original code read any
-    # other word as "lte", and so does this.
+    # Validated documents name known operators only; any other word has always
+    # been read as "lte".
     check = _CHECKS.get(op, _LTE)(condition[op])
 
     def compare(answers: Mapping[str, Any], row: Mapping[str, Any] | None) -> bool:

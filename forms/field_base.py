@@ -34,7 +34,6 @@ class RuleEnv(NamedTuple):
 
     # A NamedTuple, not a frozen dataclass: one is made per validation, and a tuple
     # is several times cheaper to make.
-
     today: date
     members: frozenset[str] | None
     #: typed answer of another question (same row first), or None

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from inspect import getattr_static
 from itertools import filterfalse
 from typing import Any
 
@@ -30,6 +31,8 @@ _UUID = re.compile(
 #: key of a repeat row's client-made UUID (how members get stable ids offline)
 ROW_ID = "id"
 _EMPTY = object()
+#: FieldType.check, which finds nothing: types that keep it have no rules to run
+_NO_RULES = getattr_static(FieldType, "check")
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,10 @@ class _Step:
         self.parse = kind.parse
         # Types without rules of their own skip the call (and the RuleEnv it needs).
         self.check: Callable[[Question, Any, RuleEnv], list[Issue]] | None = None
-        if kind.check.__func__ is not FieldType.check.__func__:  # type: ignore[attr-defined]
+        if getattr_static(kind, "check") is not _NO_RULES:
             self.check = kind.check
         self.group = question.type if question.type in ("repeat", "roster") else None
-        self.rows = _Level(question.questions) if question.questions else None
+        self.rows = _Level(question.questions) if self.group else None
         self.condition: Test | None = None
         #: (field id, whether it is a sibling in the same row) read by show_if
         self.refs: tuple[tuple[str, bool], ...] = ()
@@ -229,8 +232,6 @@ class _Validator:
     def unknown_keys(
         self, answers: Mapping[str, Any], path: str, known: frozenset[str]
     ) -> None:
-        if answers.keys() <= known:
-            return
         for key in answers:
             if key not in known:
                 self.add(path + str(key), Issue("unknown_field"))
@@ -240,7 +241,8 @@ class _Validator:
         if type(raw) is not dict and not isinstance(raw, Mapping):
             self.add(path, issue(question, "type"))
             return _EMPTY
-        level = step.rows or _Level(())
+        level = step.rows
+        assert level is not None  # noqa: S101 - every group step has one
         scope = _Scope(level)
         known = level.ids
         if step.group == "repeat" and ROW_ID in raw:
@@ -251,7 +253,8 @@ class _Validator:
             else:
                 self.add(f"{path}.{ROW_ID}", Issue("uuid"))
         self.level(raw, path + ".", scope, top)
-        self.unknown_keys(raw, path + ".", known)
+        if not raw.keys() <= known:
+            self.unknown_keys(raw, path + ".", known)
         return scope.clean
 
     def repeat(self, step: _Step, rows: list[Any], path: str, top: _Scope) -> Any:
@@ -298,7 +301,8 @@ def validate_answers(
         validator.add("", Issue("type"))
         return ValidationResult({}, validator.errors)
     validator.level(answers, "", top, top)
-    validator.unknown_keys(answers, "", plan.ids)
+    if not answers.keys() <= plan.ids:
+        validator.unknown_keys(answers, "", plan.ids)
     hidden = top.hidden
     visible = tuple(filterfalse(hidden.__contains__, plan.order))
     return ValidationResult(top.clean, validator.errors, visible)

@@ -29,6 +29,7 @@ from forms import Issue
 from forms import Question
 from forms import ValidationContext
 from forms import ValidationResult
+from forms import conditions
 from forms import evaluate_condition
 from forms import load_registry
 from forms import validate_answers
@@ -635,6 +636,10 @@ CONDITIONS = st.recursive(
 ANSWERS = st.dictionaries(
     st.sampled_from(["a", "b", "n", "tags"]), st.sampled_from(SCALARS)
 )
+
+
+def test_every_comparison_has_a_compiled_test() -> None:
+    assert set(conditions._CHECKS) == conditions.COMPARISONS
 
 
 @settings(max_examples=800, deadline=None, database=None)
