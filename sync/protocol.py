@@ -135,7 +135,7 @@ class ItemSchema(Schema):
     started_at = _when()
     completed_at = _when()
     respondent_locale = fields.String(
-        load_default="sq", validate=validate.OneOf(LOCALES)
+        load_default=DEFAULT_LOCALE, validate=validate.OneOf(LOCALES)
     )
     author_id = fields.Integer(strict=True, load_default=None, allow_none=True)
     answers = fields.Dict(keys=fields.String(), required=True)

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from marshmallow import fields
 from marshmallow import validate
 
+from forms import DEFAULT_LOCALE
 from forms import LOCALES
 from sync import protocol
 from sync import samples
@@ -174,7 +175,7 @@ def test_the_fast_path_reads_the_rules_item_schema_declares() -> None:
         "completed_at",
         "author_id",
     }
-    assert declared["respondent_locale"].load_default == "sq"
+    assert declared["respondent_locale"].load_default == DEFAULT_LOCALE
     assert all(declared[name].load_default is None for name in nullable), (
         "a nullable field defaults to None"
     )
