@@ -23,8 +23,10 @@ __all__ = ["COMMON_OPTIONS", "FIELD_TYPES", "FieldType", "InvalidAnswer", "RuleE
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
-_INT_TEXT = re.compile(r"^[+-]?\d+$")
-_DECIMAL_TEXT = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)$")
+# At most 300 digits: longer text is not read as a number (Python refuses to convert
+# very long digit strings, and no answer needs them); it is answered "not a number".
+_INT_TEXT = re.compile(r"^[+-]?\d{1,300}$")
+_DECIMAL_TEXT = re.compile(r"^[+-]?(?:\d{1,300}(?:[.,]\d{1,300})?|[.,]\d{1,300})$")
 #: ints this large make math.isfinite() raise OverflowError: they keep the long path
 _HUGE = 2**1000
 
@@ -35,11 +37,10 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    if isinstance(value, bool):
+        return False
+    # An int of any size is finite (math.isfinite would overflow on a huge one).
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 class TextField(FieldType):

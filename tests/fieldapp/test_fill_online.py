@@ -211,6 +211,28 @@ def test_bad_answers_are_refused_field_by_field_and_the_rest_kept(
     assert _stored(app, data["submission_uuid"]) is None
 
 
+@pytest.mark.parametrize("number", ["9" * 5000, str(2**1024), "-" + "9" * 400])
+def test_a_number_too_long_to_read_is_an_answer_to_fix_not_a_crash(
+    client, auth, people, app, number
+):
+    auth.login("social")
+    family = people["family"]
+    page = client.get(f"/forms/home_visit?family={family.id}&lang=en").get_data(
+        as_text=True
+    )
+    data = _envelope(page) | {
+        "subject_id": str(family.id),
+        "visit_date": TODAY,
+        "present_members": [str(family.members[0].id)],
+        "living_conditions": number,
+        "risk_level": "low",
+    }
+    response = client.post("/forms/home_visit", data=data)
+    assert response.status_code == 422
+    assert 'id="living_conditions-error"' in response.get_data(as_text=True)
+    assert _stored(app, data["submission_uuid"]) is None
+
+
 def test_errors_come_in_the_users_language(client, auth, people):
     auth.login("social")
     family = people["family"]

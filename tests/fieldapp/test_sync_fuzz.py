@@ -80,6 +80,9 @@ HOSTILE_NUMBERS = [
     2**63,
     -(2**63) - 1,
     10**100,
+    # math.isfinite() overflows on these: a rating of 2**1024 once crashed validation.
+    2**1024,
+    -(10**400),
     1e308,
     float("inf"),
     float("-inf"),
@@ -507,6 +510,23 @@ def test_an_unstorable_item_is_refused_alone_and_the_rest_of_its_batch_is_stored
     with app.app_context():
         stored = db.session().scalars(sa.select(Submission.uuid)).all()
     assert [str(u) for u in stored] == [good["uuid"]]
+
+
+@pytest.mark.parametrize(
+    "number", [2**1024, -(10**400), 10**4000], ids=["2^1024", "-10^400", "10^4000"]
+)
+def test_a_huge_number_in_any_numeric_answer_is_a_verdict_not_a_crash(app, api, number):
+    family = uuid.uuid4()
+    items = [
+        samples.home_visit(family, living_conditions=number),
+        samples.psych_support(family, wellbeing=number),
+        samples.family_intake(members=("Arta",)),
+    ]
+    items[2]["answers"]["members"][0]["birth_year"] = number
+    response = api.post(PUSH, _dumps(api.envelope(items)))
+    body = check_answer(response, items)
+    assert {r["status"] for r in body["results"]} <= {"rejected", "refused"}
+    assert any(r["status"] == "rejected" for r in body["results"])
 
 
 def test_a_body_nested_deeper_than_the_parser_goes_is_a_400(api):

@@ -141,8 +141,11 @@ def reference_choice(question: Question, value: Any) -> Any:
 
 
 def _integer_parse(cls: Any, question: Question, raw: Any) -> Any:
+    # One deliberate change from the old code: an int of any size is a number (the old
+    # math.isfinite() raised OverflowError on ints of 2**1024 and more).
     number = isinstance(raw, int | float) and not isinstance(raw, bool)
-    if not (number and math.isfinite(raw)) or raw != int(raw):
+    finite = number and (isinstance(raw, int) or math.isfinite(raw))
+    if not finite or raw != int(raw):
         raise InvalidAnswer
     return int(raw)
 
