@@ -228,6 +228,19 @@ class Server:
                 time.sleep(0.2)
         raise SystemExit("gunicorn did not answer within 60 s")
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system) gunicorn and its workers used so far."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pids = [self.process.pid, *_children(self.process.pid)]
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # a worker that just exited
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def stop(self) -> None:
         """Stop gunicorn and its workers."""
         self.process.send_signal(signal.SIGTERM)
@@ -236,6 +249,14 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found.extend(int(child) for child in children)
+    return found
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -266,11 +287,14 @@ def run(kind: str, args: Any, log: Path) -> None:
             start_at = time.monotonic() + 1
             for device in devices:
                 device.start_at, device.stop_at = start_at, start_at + args.seconds
+            server_cpu, own_cpu = server.cpu_seconds(), time.process_time()
             for device in devices:
                 device.join(timeout=args.seconds + 120)
             # The window runs until the last push started in it has its answer.
             last = max((d.finished for d in devices), default=start_at)
             elapsed = max(last - start_at, args.seconds)
+            server_cpu = server.cpu_seconds() - server_cpu
+            own_cpu = time.process_time() - own_cpu
         finally:
             server.stop()
         engine = sa.create_engine(url)
@@ -293,6 +317,8 @@ def run(kind: str, args: Any, log: Path) -> None:
         f"{statistics.fmean(push_ms) if push_ms else float('nan'):6.1f} ms\n"
         f"  csrf+push  p50 {_pct(round_ms, 0.50):6.1f} ms | p95 "
         f"{_pct(round_ms, 0.95):6.1f} ms | p99 {_pct(round_ms, 0.99):6.1f} ms\n"
+        f"  cpu        gunicorn {server_cpu / elapsed:4.2f} cores | load generator "
+        f"{own_cpu / elapsed:4.2f} cores | of {os.cpu_count()}\n"
         f"  errors     {len(errors)}"
         + (f"  e.g. {sorted(set(errors))[:3]}" if errors else "")
     )
