@@ -90,18 +90,9 @@ def _as_date(value: Any) -> date | None:
 def _refresh_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Update]:
     """Return the latest-answers query, the current-dates query and the update."""
     submission, family = db.table_of(Submission), db.table_of(Family)
-    # Only the one answer that schedules (not the whole answers document, decoded).
-    scheduled = sa.case(
-        *(
-            (submission.c.form_id == form_id, submission.c.answers[answer].as_string())
-            for form_id, (answer, _column) in SCHEDULES.items()
-        ),
-    )
     ranked = (
         sa.select(
-            submission.c.family_id,
-            submission.c.form_id,
-            scheduled.label("scheduled"),
+            submission.c.id,
             sa.func.row_number()
             .over(
                 partition_by=(submission.c.family_id, submission.c.form_id),
@@ -119,8 +110,21 @@ def _refresh_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Update]:
         )
         .subquery()
     )
-    latest = sa.select(ranked.c.family_id, ranked.c.form_id, ranked.c.scheduled).where(
-        ranked.c.rank == 1
+    # Only the one answer that schedules, and only from the latest rows (not the whole
+    # answers document of every visit, decoded).
+    latest_row = submission.alias("latest")
+    scheduled = sa.case(
+        *(
+            (latest_row.c.form_id == form_id, latest_row.c.answers[answer].as_string())
+            for form_id, (answer, _column) in SCHEDULES.items()
+        ),
+    )
+    latest = (
+        sa.select(
+            latest_row.c.family_id, latest_row.c.form_id, scheduled.label("scheduled")
+        )
+        .join(ranked, ranked.c.id == latest_row.c.id)
+        .where(ranked.c.rank == 1)
     )
     current = sa.select(
         family.c.id, family.c.next_visit_on, family.c.next_session_on
