@@ -38,8 +38,9 @@ lint:
 	$(BIN)/mypy
 	$(BIN)/python -m fieldapp.translations_cli check
 
+# The whole suite on the embedded SQLite default (even when CI has exported a PostgreSQL URL).
 test-sqlite:
-	$(BIN)/pytest -q -p no:cacheprovider
+	env -u FIELDAPP_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
 
 # PostgreSQL leg: the app's and sync engine's tests again, against a real server.
 # Locally it is skipped (loudly) when no server can be started; in CI (CI=true) that fails.

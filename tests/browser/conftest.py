@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Browser
 from playwright.sync_api import BrowserContext
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 from playwright.sync_api import Playwright
 from playwright.sync_api import sync_playwright
@@ -178,10 +179,28 @@ class PWA:
     @staticmethod
     def ready(page: Page) -> None:
         """Wait for the worker to control the page and the first pull to be stored."""
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        PWA.poll(page, "navigator.serviceWorker.controller !== null")
         PWA.wait_until(
             page, "(await db.getMeta('cursor')) && (await db.getMeta('pagesSignature'))"
         )
+
+    @staticmethod
+    def poll(page: Page, expression: str, timeout_ms: int = 15000) -> None:
+        """Evaluate ``expression`` until it is truthy.
+
+        Not page.wait_for_function: given a string it evals it inside the page, which
+        our CSP forbids (script-src 'self'); page.evaluate goes through the DevTools
+        protocol instead. A navigation under way is waited out.
+        """
+        for _ in range(timeout_ms // 100):
+            try:
+                if page.evaluate(expression):
+                    return
+            except PlaywrightError as error:
+                if "Execution context was destroyed" not in str(error):
+                    raise
+            page.wait_for_timeout(100)
+        raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
 
     @staticmethod
     def wait_until(page: Page, expression: str, timeout_ms: int = 15000) -> None:

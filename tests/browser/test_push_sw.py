@@ -21,6 +21,8 @@ from playwright.sync_api import Worker
 
 from fieldapp.push import keys
 
+from .conftest import PWA
+
 NOTIFICATIONS = (
     "navigator.serviceWorker.ready.then((r) => r.getNotifications())"
     ".then((list) => list.map((n) => ({title: n.title, body: n.body, tag: n.tag,"
@@ -102,12 +104,8 @@ def shown(page: Page, count: int = 1) -> list[dict[str, Any]]:
 
 
 def wait_for(page: Page, expression: str) -> None:
-    """Poll ``expression`` in the page (page.wait_for_function needs eval: the CSP says no)."""
-    for _ in range(100):
-        if page.evaluate(expression):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"still false: {expression}")
+    """Poll ``expression`` in the page until it is truthy."""
+    PWA.poll(page, expression, timeout_ms=10000)
 
 
 def worker(context: BrowserContext) -> Worker:

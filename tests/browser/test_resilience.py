@@ -168,12 +168,14 @@ def test_service_worker_update_with_items_queued_loses_nothing(
         reload = page.locator("#status [data-reload]")
         reload.wait_for()
         reload.click()
-        page.wait_for_function(
+        pwa.poll(
+            page,
             "navigator.serviceWorker.controller"
-            " && navigator.serviceWorker.controller.state === 'activated'"
+            " && navigator.serviceWorker.controller.state === 'activated'",
         )
-        page.wait_for_function(
-            "caches.keys().then((k) => k.includes('fieldapp-shell-test-update-2'))"
+        pwa.poll(
+            page,
+            "caches.keys().then((k) => k.includes('fieldapp-shell-test-update-2'))",
         )
     finally:
         live_server.app.config.pop("PWA_BUILD")
