@@ -167,7 +167,9 @@ class _Batch:
                 item.subject_id in self.waiting_families
             ):
                 self._store_waiting()
-                self._look_up({item.uuid}, {item.subject_id} - {None})
+            if item.subject_id is not None and item.subject_id not in self.families:
+                # Registered in this batch since the look-up: ask again.
+                self._look_up(set(), {item.subject_id})
             self.results[index] = self._judge(index, item, digest)
             if len(self.waiting) >= self.group:
                 self._store_waiting()
@@ -180,7 +182,8 @@ class _Batch:
         self, uuids: set[uuid.UUID], family_ids: set[uuid.UUID | None]
     ) -> None:
         """Ask the store (once) about these UUIDs and families."""
-        self.stored.update(self.store.find(uuids))
+        if uuids:
+            self.stored.update(self.store.find(uuids))
         families = {family for family in family_ids if family is not None}
         if families:
             known = self.store.families(self.author, families)

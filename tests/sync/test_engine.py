@@ -368,3 +368,17 @@ def test_the_last_group_may_be_left_for_the_caller_to_commit(store, registry):
     # Groups of 2, 2 and 1: only the last one's transaction is left open.
     assert store.groups == [2, 2, 1, 2, 2, 1]
     assert store.left_open == 1
+
+
+def test_a_visit_after_its_familys_group_was_stored_still_checks_the_members(
+    store, registry
+):
+    family = uuid.uuid4()
+    intake = samples.family_intake(family)
+    stranger = samples.home_visit(family, [str(uuid.uuid4())])
+    batch = [intake, samples.home_visit(uuid.uuid4()), stranger]
+    result = apply_push(store, batch, author=WORKER, registry=registry, group=2)
+    # The first two were stored as a group before the third was judged.
+    assert [r.status for r in result.results] == ["accepted", "accepted", "rejected"]
+    assert "present_members" in result.results[2].errors
+    assert store.groups == [2]
