@@ -167,7 +167,8 @@ def test_service_worker_update_with_items_queued_loses_nothing(
         )
         reload = page.locator("#status [data-reload]")
         reload.wait_for()
-        reload.click()
+        with page.expect_navigation():  # the prompt reloads the page
+            reload.click()
         pwa.poll(
             page,
             "navigator.serviceWorker.controller"
