@@ -185,8 +185,8 @@ class PWA:
         )
 
     @staticmethod
-    def poll(page: Page, expression: str, timeout_ms: int = 15000) -> None:
-        """Evaluate ``expression`` until it is truthy.
+    def poll(page: Page, expression: str, timeout_ms: int = 30000) -> None:
+        """Evaluate ``expression`` until it is truthy (30 s: Playwright's own default).
 
         Not page.wait_for_function: given a string it evals it inside the page, which
         our CSP forbids (script-src 'self'); page.evaluate goes through the DevTools
