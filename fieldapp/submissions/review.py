@@ -35,7 +35,7 @@ from fieldapp.submissions.sensitive import split_sensitive
 from fieldapp.sync_api.effects import SCHEDULES
 from fieldapp.sync_api.effects import refresh_schedules
 from fieldapp.sync_api.messages import stored_issue_dict
-from fieldapp.sync_api.store import new_submission
+from fieldapp.sync_api.store import submission_values
 from forms import FormDefinition
 from forms import validate_answers
 from sync import merge
@@ -153,13 +153,16 @@ def conflict_submit(conflict_id: int) -> Response:
         submission.content_hash = conflict.content_hash
     if resolution.new_item is not None and definition is not None:
         item = resolution.new_item
-        new = new_submission(
-            item,
-            definition=definition,
-            answers=validate_answers(definition, item.answers).clean,
-            content_hash=content_hash(item),
-            author_id=conflict.author_id,
-            device_id=conflict.device_id,
+        new = Submission(
+            **submission_values(
+                item,
+                definition=definition,
+                answers=validate_answers(definition, item.answers).clean,
+                content_hash=content_hash(item),
+                author_id=conflict.author_id,
+                device_id=conflict.device_id,
+                received_at=utcnow(),
+            )
         )
         db.session().add(new)
         db.session().flush()

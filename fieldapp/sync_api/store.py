@@ -352,26 +352,3 @@ def submission_values(
         "sensitive_answers": encrypt_json(secret),
         "content_hash": content_hash,
     }
-
-
-def new_submission(
-    item: SubmissionItem,
-    *,
-    definition: FormDefinition,
-    answers: dict[str, Any],
-    content_hash: str,
-    author_id: int,
-    device_id: uuid.UUID | None,
-) -> Submission:
-    """Return a new Submission object for ``item`` (conflict review keeps both)."""
-    return Submission(
-        **submission_values(
-            item,
-            definition=definition,
-            answers=answers,
-            content_hash=content_hash,
-            author_id=author_id,
-            device_id=device_id,
-            received_at=utcnow(),
-        )
-    )
