@@ -36,6 +36,11 @@ class Family(Model):
     is_active: orm.Mapped[bool] = orm.mapped_column(default=True)
     next_visit_on: orm.Mapped[date | None]
     next_session_on: orm.Mapped[date | None]
+    #: when the visit that set next_visit_on was completed (None: no visit did, or
+    #: one without a time): a visit synced late, completed earlier, changes nothing
+    next_visit_from: orm.Mapped[datetime | None]
+    #: the same for next_session_on and the latest support session
+    next_session_from: orm.Mapped[datetime | None]
     created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     created_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
     #: bumped on every change; devices pull what changed since their cursor

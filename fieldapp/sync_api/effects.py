@@ -24,6 +24,8 @@ from fieldapp import db
 from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
 from fieldapp.courses.models import Attendance
+from fieldapp.db import UTCDateTime
+from fieldapp.db import utcnow
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
@@ -31,10 +33,25 @@ from fieldapp.families.services import family_search_key
 from fieldapp.families.services import member_search_key
 from fieldapp.submissions.models import Submission
 
+
+@dataclass(frozen=True)
+class Schedule:
+    """A date on the family that the latest submission of one form sets."""
+
+    #: the answer holding the date
+    answer: str
+    #: the family's column for the date
+    column: str
+    #: the family's column for when the submission that set it was completed
+    source: str
+
+
 #: which answer of which form schedules what on the family
 SCHEDULES = {
-    "home_visit": ("next_visit_date", "next_visit_on"),
-    "psych_support": ("next_session_date", "next_session_on"),
+    "home_visit": Schedule("next_visit_date", "next_visit_on", "next_visit_from"),
+    "psych_support": Schedule(
+        "next_session_date", "next_session_on", "next_session_from"
+    ),
 }
 #: roles whose caseload gets the families they register
 _CASE_ROLES = {Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
@@ -50,6 +67,7 @@ class Stored:
     family_id: UUID | None
     course_id: int | None
     received_at: datetime
+    completed_at: datetime | None
     #: the clean answers, sensitive ones included
     answers: Mapping[str, Any]
 
@@ -59,23 +77,37 @@ def apply_effects(session: orm.Session, stored: Sequence[Stored], author: User) 
     intakes = [s for s in stored if s.form_id == "family_intake" and s.family_id]
     if intakes:
         _register_families(session, intakes, author)
-    # A visit moves only the next visit; a session only the next session; an intake
-    # both (visits recorded offline before it arrived link now: they carry its id).
-    wanted: dict[uuid.UUID, set[str]] = {}
+    # A visit moves only the next visit, a session only the next session. The families
+    # registered just now took their dates from every visit so far (visits recorded
+    # offline before the intake arrived link now: they carry its id).
+    registered = {s.family_id for s in intakes}
+    latest: dict[tuple[UUID, str], Stored] = {}
     for submission in stored:
-        if submission.family_id is None:
+        family_id = submission.family_id
+        if submission.form_id not in SCHEDULES or family_id in registered:
             continue
-        if submission.form_id == "family_intake":
-            wanted.setdefault(submission.family_id, set()).update(SCHEDULES)
-        elif submission.form_id in SCHEDULES:
-            wanted.setdefault(submission.family_id, set()).add(submission.form_id)
-    if wanted:
-        refresh_schedules(session, wanted)
+        if family_id is not None:
+            key = (family_id, submission.form_id)
+            if key not in latest or _later(submission, latest[key]):
+                latest[key] = submission
+    if latest:
+        _advance_schedules(session, latest)
     attendance = [
         s for s in stored if s.form_id == "class_attendance" and s.course_id is not None
     ]
     if attendance:
         _write_attendance(session, attendance)
+
+
+def _later(submission: Stored, than: Stored) -> bool:
+    """Tell whether ``submission``, stored after ``than``, ranks as the later one.
+
+    The order of refresh_schedules: completion time, then the order stored in; a
+    submission without a completion time comes before any with one.
+    """
+    if submission.completed_at is None:
+        return than.completed_at is None
+    return than.completed_at is None or submission.completed_at >= than.completed_at
 
 
 def _as_date(value: Any) -> date | None:
@@ -87,9 +119,9 @@ def _as_date(value: Any) -> date | None:
         return None
 
 
-def _refresh_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Update]:
-    """Return the latest-answers query, the current-dates query and the update."""
-    submission, family = db.table_of(Submission), db.table_of(Family)
+def _latest_query() -> sa.Select[Any]:
+    """Return the query of each family's latest submission of each scheduling form."""
+    submission = db.table_of(Submission)
     ranked = (
         sa.select(
             submission.c.id,
@@ -115,63 +147,139 @@ def _refresh_queries() -> tuple[sa.Select[Any], sa.Select[Any], sa.Update]:
     latest_row = submission.alias("latest")
     scheduled = sa.case(
         *(
-            (latest_row.c.form_id == form_id, latest_row.c.answers[answer].as_string())
-            for form_id, (answer, _column) in SCHEDULES.items()
+            (
+                latest_row.c.form_id == form_id,
+                latest_row.c.answers[s.answer].as_string(),
+            )
+            for form_id, s in SCHEDULES.items()
         ),
     )
-    latest = (
+    return (
         sa.select(
-            latest_row.c.family_id, latest_row.c.form_id, scheduled.label("scheduled")
+            latest_row.c.family_id,
+            latest_row.c.form_id,
+            scheduled.label("scheduled"),
+            latest_row.c.completed_at,
         )
         .join(ranked, ranked.c.id == latest_row.c.id)
         .where(ranked.c.rank == 1)
     )
-    current = sa.select(
-        family.c.id, family.c.next_visit_on, family.c.next_session_on
-    ).where(family.c.id.in_(sa.bindparam("families", expanding=True)))
+
+
+def _advance_query(schedule: Schedule) -> sa.Update:
+    """Return the update that moves one date, unless a later submission set it."""
+    family = db.table_of(Family)
+    day = sa.bindparam("day", type_=sa.Date())
+    source = sa.bindparam("source", type_=UTCDateTime())
+    return (
+        sa.update(family)
+        .where(
+            family.c.id == sa.bindparam("family"),
+            sa.or_(
+                family.c[schedule.source].is_(None), family.c[schedule.source] <= source
+            ),
+        )
+        .values(
+            {
+                schedule.column: day,
+                schedule.source: source,
+                # Devices pull what changed: only a new date is a change to them.
+                "updated_at": sa.case(
+                    (
+                        family.c[schedule.column].is_not_distinct_from(day),
+                        family.c.updated_at,
+                    ),
+                    else_=sa.bindparam("now", type_=UTCDateTime()),
+                ),
+            }
+        )
+    )
+
+
+def _refresh_queries() -> tuple[sa.Select[Any], sa.Update]:
+    """Return the current-dates query and the update of refresh_schedules."""
+    family = db.table_of(Family)
+    columns = [c for s in SCHEDULES.values() for c in (s.column, s.source)]
+    current = sa.select(family.c.id, *(family.c[c] for c in columns)).where(
+        family.c.id.in_(sa.bindparam("families", expanding=True))
+    )
     update = (
         sa.update(family)
         .where(family.c.id == sa.bindparam("family"))
-        .values(
-            next_visit_on=sa.bindparam("next_visit_on"),
-            next_session_on=sa.bindparam("next_session_on"),
-        )
+        .values({c: sa.bindparam(c) for c in columns})
     )
-    return latest, current, update
+    return current, update
 
 
 # Built once: on this hot path building a statement costs more than running it.
-_LATEST, _CURRENT, _UPDATE = _refresh_queries()
+_LATEST = _latest_query()
+_ADVANCE = {form_id: _advance_query(s) for form_id, s in SCHEDULES.items()}
+_CURRENT, _UPDATE = _refresh_queries()
+
+
+def _latest(
+    connection: sa.Connection, families: Collection[UUID]
+) -> dict[tuple[UUID, str], tuple[date | None, datetime | None]]:
+    """Return the date each family's latest visit/session set, and its completion."""
+    params = {"families": list(families), "forms": list(SCHEDULES)}
+    return {
+        (row.family_id, row.form_id): (_as_date(row.scheduled), row.completed_at)
+        for row in connection.execute(_LATEST, params)
+    }
 
 
 def refresh_schedules(
     session: orm.Session, wanted: Mapping[UUID, Collection[str]]
 ) -> None:
-    """Set families' next visit/session from their latest visit/session.
+    """Set families' next visit/session from their latest visit/session, afresh.
 
     ``wanted`` maps a family id to the forms (keys of SCHEDULES) whose date to refresh.
-    A family whose dates do not change is not written (nor its ``updated_at`` bumped).
+    For when a stored submission changed (conflict review); new ones move dates by
+    apply_effects. A family whose dates do not change is not written.
     """
     connection = session.connection()
-    families = list(wanted)
-    forms = sorted({form_id for form_ids in wanted.values() for form_id in form_ids})
-    latest = {
-        (row.family_id, row.form_id): row.scheduled
-        for row in connection.execute(_LATEST, {"families": families, "forms": forms})
-    }
+    latest = _latest(connection, wanted)
     changes = []
-    current = connection.execute(_CURRENT, {"families": families})
-    for family_id, next_visit_on, next_session_on in current:
-        before = {"next_visit_on": next_visit_on, "next_session_on": next_session_on}
-        dates = dict(before)
+    for row in connection.execute(_CURRENT, {"families": list(wanted)}):
+        before = dict(row._mapping)
+        family_id = before.pop("id")
+        after = dict(before)
         for form_id in wanted[family_id]:
             if (family_id, form_id) in latest:
-                _answer, column = SCHEDULES[form_id]
-                dates[column] = _as_date(latest[family_id, form_id])
-        if dates != before:
-            changes.append({"family": family_id, **dates})
+                schedule = SCHEDULES[form_id]
+                after[schedule.column], after[schedule.source] = latest[
+                    family_id, form_id
+                ]
+        if after != before:
+            changes.append({"family": family_id, **after})
     if changes:
         connection.execute(_UPDATE, changes)
+
+
+def _advance_schedules(
+    session: orm.Session, latest: Mapping[tuple[UUID, str], Stored]
+) -> None:
+    """Move families' dates to what their latest new visit/session says.
+
+    One conditional update per form: a family whose date was set by a submission
+    completed later than the new one (a visit synced late) is left as it is, in the
+    database's own check, so two syncs racing each other cannot undo the later one.
+    """
+    now = utcnow()
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for (family_id, form_id), submission in latest.items():
+        schedule = SCHEDULES[form_id]
+        rows.setdefault(form_id, []).append(
+            {
+                "family": family_id,
+                "day": _as_date(submission.answers.get(schedule.answer)),
+                "source": submission.completed_at,
+                "now": now,
+            }
+        )
+    connection = session.connection()
+    for form_id, params in rows.items():
+        connection.execute(_ADVANCE[form_id], params)
 
 
 def _member_id(submission: Stored, index: int, row: Mapping[str, Any]) -> uuid.UUID:
@@ -205,6 +313,8 @@ def _register_families(
     # person over (nor does one repeated within the group).
     connection = session.connection()
     taken = set(connection.execute(_TAKEN, {"ids": list(wanted)}).scalars())
+    # Visits recorded offline before the intake arrived (or with it) set its dates.
+    latest = _latest(connection, [s.family_id for s in intakes if s.family_id])
     families, members, assignments = [], [], []
     for submission in intakes:
         answers = submission.answers
@@ -241,6 +351,7 @@ def _register_families(
                 "programme": str(answers.get("programme") or "prevention"),
                 "referral_source": str(answers.get("referral_source", "")),
                 "created_by_id": author.id,
+                **_dates(latest, submission.family_id),
             }
         )
         if author.role in _CASE_ROLES:
@@ -256,6 +367,18 @@ def _register_families(
         connection.execute(_INSERT_MEMBER, members)
     if assignments:
         connection.execute(_INSERT_ASSIGNMENT, assignments)
+
+
+def _dates(
+    latest: Mapping[tuple[UUID, str], tuple[date | None, datetime | None]],
+    family_id: UUID | None,
+) -> dict[str, Any]:
+    """Return a new family's dates (and their sources) from its latest visits so far."""
+    dates: dict[str, Any] = {}
+    for form_id, schedule in SCHEDULES.items():
+        found = latest.get((family_id, form_id)) if family_id else None
+        dates[schedule.column], dates[schedule.source] = found or (None, None)
+    return dates
 
 
 def _write_attendance(session: orm.Session, stored: Sequence[Stored]) -> None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import command as alembic_command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from fieldapp import db
+from fieldapp.auth.models import User
+from fieldapp.families.models import Family
 from fieldapp.models import metadata
+from fieldapp.submissions.models import Submission
 
 
 def _diff(engine: sa.Engine) -> list:
@@ -37,3 +44,79 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(
         schema_tools.migrate(scratch)
         scratch.dispose()
     assert _diff(engine) == []
+
+
+def test_0002_fills_when_each_familys_dates_were_set(
+    database_url, engine, schema_tools
+):
+    """The upgrade takes each family's latest visit and session already stored."""
+    scratch = db.create_engine(database_url)
+    config = db.alembic_config(database_url)
+    sources = {"next_visit_from", "next_session_from"}
+    family = db.table_of(Family)
+    submission = db.table_of(Submission)
+    visited, quiet = uuid.uuid4(), uuid.uuid4()
+
+    def at(day: int) -> datetime:
+        return datetime(2025, 3, day, 10, tzinfo=UTC)
+
+    try:
+        with scratch.begin() as connection:
+            config.attributes["connection"] = connection
+            alembic_command.downgrade(config, "0001")
+            author = connection.execute(
+                sa.insert(db.table_of(User)).returning(db.table_of(User).c.id),
+                {
+                    "username": "ana",
+                    "full_name": "Ana",
+                    "role": "social_worker",
+                    "password_hash": "x",
+                },
+            ).scalar_one()
+            connection.execute(
+                # Core writes only the columns given or defaulted: 0001's columns.
+                sa.insert(family),
+                [
+                    {"id": family_id, "name": "Familja"}
+                    for family_id in (visited, quiet)
+                ],
+            )
+            rows = [
+                ("home_visit", at(2)),
+                ("home_visit", at(5)),
+                ("home_visit", None),  # ranked after any with a time
+                ("psych_support", at(3)),
+                ("family_intake", at(9)),  # schedules nothing
+            ]
+            connection.execute(
+                sa.insert(submission),
+                [
+                    {
+                        "uuid": uuid.uuid4(),
+                        "form_id": form_id,
+                        "form_version": 1,
+                        "subject_type": "family",
+                        "family_id": visited,
+                        "author_id": author,
+                        "completed_at": completed,
+                        "received_at": at(10),
+                        "respondent_locale": "sq",
+                        "answers": {},
+                        "sensitive_answers": "",
+                        "content_hash": "x",
+                    }
+                    for form_id, completed in rows
+                ],
+            )
+            alembic_command.upgrade(config, "head")
+            found = {
+                row.id: (row.next_visit_from, row.next_session_from)
+                for row in connection.execute(
+                    sa.select(family.c.id, *(family.c[c] for c in sorted(sources)))
+                )
+            }
+    finally:
+        schema_tools.reset(scratch)
+        schema_tools.migrate(scratch)
+        scratch.dispose()
+    assert found == {visited: (at(5), at(3)), quiet: (None, None)}

@@ -174,7 +174,13 @@ def anchor(app, api) -> dict[str, Any]:
 
 
 #: a new valid visit may legitimately move the family's next visit: all else is fixed
-_SCHEDULE = {"next_visit_on", "next_session_on", "updated_at"}
+_SCHEDULE = {
+    "next_visit_on",
+    "next_visit_from",
+    "next_session_on",
+    "next_session_from",
+    "updated_at",
+}
 
 
 def _snapshot(app, anchor: dict[str, Any]) -> list[tuple[Any, ...]]:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC
 from datetime import date
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -229,7 +231,51 @@ def test_the_latest_visit_by_completion_sets_the_next_visit_not_the_last_to_arri
     # A newer one moves it.
     push(app, ana, [visit("2025-03-20T10:00:00+01:00", "2025-05-01")])
     with app.app_context():
+        stored = db.session().get(Family, family.id)
+        assert stored.next_visit_on == date(2025, 5, 1)
+        updated = stored.updated_at
+    # A newer visit that keeps the date is no change to pull (updated_at stays)...
+    push(app, ana, [visit("2025-03-25T10:00:00+01:00", "2025-05-01")])
+    with app.app_context():
+        stored = db.session().get(Family, family.id)
+        assert (stored.next_visit_on, stored.updated_at) == (date(2025, 5, 1), updated)
+        assert stored.next_visit_from == datetime(2025, 3, 25, 9, tzinfo=UTC)
+    # ... but it is the latest visit now: one completed between the two changes nothing.
+    push(app, ana, [visit("2025-03-22T10:00:00+01:00", "2025-06-01")])
+    with app.app_context():
         assert db.session().get(Family, family.id).next_visit_on == date(2025, 5, 1)
+
+
+def test_a_visit_without_a_completion_time_comes_before_any_with_one(
+    app, make_user, make_family
+):
+    ana = make_user("ana", "social_worker")
+    family = make_family(assigned_to=(ana,))
+    member = [str(family.members[0].id)]
+
+    def visit(completed: str | None, next_visit: str) -> dict:
+        item = samples.home_visit(family.id, member, next_visit_date=next_visit)
+        item["completed_at"] = completed
+        return item
+
+    push(app, ana, [visit(None, "2025-04-01")])
+    with app.app_context():
+        assert db.session().get(Family, family.id).next_visit_on == date(2025, 4, 1)
+    push(app, ana, [visit("2025-03-01T10:00:00+01:00", "2025-04-02")])
+    push(app, ana, [visit(None, "2025-04-03")])  # after one with a time: changes nothing
+    with app.app_context():
+        assert db.session().get(Family, family.id).next_visit_on == date(2025, 4, 2)
+    # In one batch, the same order: the visit with a time wins.
+    other = make_family(assigned_to=(ana,))
+    member = [str(other.members[0].id)]
+    items = [
+        samples.home_visit(other.id, member, next_visit_date="2025-05-01"),
+        samples.home_visit(other.id, member, next_visit_date="2025-05-02"),
+    ]
+    items[1]["completed_at"] = None
+    assert [r.status for r in push(app, ana, items)] == ["accepted"] * 2
+    with app.app_context():
+        assert db.session().get(Family, other.id).next_visit_on == date(2025, 5, 1)
 
 
 def test_a_batch_registers_families_and_their_visits_in_one_go(app, make_user):
