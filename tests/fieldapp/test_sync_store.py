@@ -262,7 +262,9 @@ def test_a_visit_without_a_completion_time_comes_before_any_with_one(
     with app.app_context():
         assert db.session().get(Family, family.id).next_visit_on == date(2025, 4, 1)
     push(app, ana, [visit("2025-03-01T10:00:00+01:00", "2025-04-02")])
-    push(app, ana, [visit(None, "2025-04-03")])  # after one with a time: changes nothing
+    push(
+        app, ana, [visit(None, "2025-04-03")]
+    )  # after one with a time: changes nothing
     with app.app_context():
         assert db.session().get(Family, family.id).next_visit_on == date(2025, 4, 2)
     # In one batch, the same order: the visit with a time wins.
