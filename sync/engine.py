@@ -158,9 +158,10 @@ class _Batch:
                 )
             else:
                 parsed.append((index, item, content_hash(item)))
+        # Whether a UUID is stored already is left to the store's unique key (see
+        # _store_waiting): one look-up fewer for the usual batch, of new items only.
         self._look_up(
-            {item.uuid for _, item, _ in parsed},
-            {item.subject_id for _, item, _ in parsed if item.subject_id is not None},
+            {item.subject_id for _, item, _ in parsed if item.subject_id is not None}
         )
         for index, item, digest in parsed:
             if item.uuid in self.waiting_uuids or (
@@ -169,7 +170,7 @@ class _Batch:
                 self._store_waiting()
             if item.subject_id is not None and item.subject_id not in self.families:
                 # Registered in this batch since the look-up: ask again.
-                self._look_up(set(), {item.subject_id})
+                self._look_up({item.subject_id})
             self.results[index] = self._judge(index, item, digest)
             if len(self.waiting) >= self.group:
                 self._store_waiting()
@@ -178,17 +179,25 @@ class _Batch:
         assert len(results) == len(raws)  # noqa: S101 - every item was answered
         return results
 
-    def _look_up(
-        self, uuids: set[uuid.UUID], family_ids: set[uuid.UUID | None]
-    ) -> None:
-        """Ask the store (once) about these UUIDs and families."""
-        if uuids:
-            self.stored.update(self.store.find(uuids))
-        families = {family for family in family_ids if family is not None}
-        if families:
-            known = self.store.families(self.author, families)
-            for family in families:
+    def _look_up(self, family_ids: set[uuid.UUID]) -> None:
+        """Ask the store (once) about these families."""
+        if family_ids:
+            known = self.store.families(self.author, family_ids)
+            for family in family_ids:
                 self.families[family] = known.get(family)
+
+    def _replay_if_stored(self, item: SubmissionItem, digest: str) -> ItemResult | None:
+        """Answer an item the engine would not store as its replay, if it is stored.
+
+        An item sent before (its response lost) or stored by a twin delivery since the
+        look-up is answered duplicate or conflict, whatever the checks would say now
+        (its family "exists" since it was stored, say).
+        """
+        stored = self.store.find({item.uuid}).get(item.uuid)
+        if stored is None:
+            return None
+        self.stored[item.uuid] = stored
+        return _replay(self.store, stored, item, self.author, digest)
 
     def _course(self, course_id: int) -> tuple[Access, frozenset[str] | None]:
         if course_id not in self.courses:
@@ -251,7 +260,7 @@ class _Batch:
     ) -> ItemResult | None:
         """Return the item's result, or None when it waits to be stored."""
         author, uuid_text = self.author, str(item.uuid)
-        stored = self.stored.get(item.uuid)
+        stored = self.stored.get(item.uuid)  # earlier in this batch
         if stored is not None:
             return _replay(self.store, stored, item, author, digest)
         code, errors, context = "", {}, ValidationContext()
@@ -269,7 +278,9 @@ class _Batch:
                 ]
             }
         if definition is not None and not definition.may_fill(author.role):
-            return ItemResult(uuid_text, "refused", code="form_not_allowed")
+            return self._replay_if_stored(item, digest) or ItemResult(
+                uuid_text, "refused", code="form_not_allowed"
+            )
         if definition is not None:
             code, errors, context = self._subject(item, definition)
         clean: dict[str, Any] = {}
@@ -285,11 +296,9 @@ class _Batch:
                 code, errors = "invalid_answers", verdict.errors
             clean = verdict.clean
         if code:
-            # A twin delivery may have stored this UUID since the look-up, changing
-            # what the checks saw (its family now "exists"): answer as its replay.
-            stored = self.store.find({item.uuid}).get(item.uuid)
-            if stored is not None:
-                return _replay(self.store, stored, item, author, digest)
+            replay = self._replay_if_stored(item, digest)
+            if replay is not None:
+                return replay
             self.store.record_rejection(
                 item, author=author, errors=errors, code=code, content_hash=digest
             )
@@ -302,46 +311,67 @@ class _Batch:
         return None
 
     def _store_waiting(self, *, last: bool = False) -> None:
-        """Store the waiting items: as one group, else (a race lost) one by one."""
+        """Store the waiting items as one group; answer those stored before as replays.
+
+        A UUID stored already (a batch resent after its response was lost, or a twin
+        delivery that won a race) fails the group on the unique key; those items are
+        answered as replays and the others stored again as a group. A group that fails
+        on anything else is stored again item by item, so one item never sinks the
+        others.
+        """
         waiting, self.waiting = self.waiting, []
         self.waiting_uuids.clear()
         for family in self.waiting_families:
             # Registered now (or by a twin): ask again when an item needs to know.
             self.families.pop(family, None)
         self.waiting_families.clear()
-        if not waiting:
+        while waiting:
+            try:
+                stored = self.store.insert(
+                    [entry for _, entry in waiting],
+                    author=self.author,
+                    commit=not (last and self.leave_open),
+                )
+            except DuplicateKey as taken:
+                rest = [(i, e) for i, e in waiting if e.item.uuid not in taken.stored]
+                for index, entry in waiting:
+                    if entry.item.uuid in taken.stored:
+                        self.results[index] = self._replay_entry(
+                            entry, taken.stored[entry.item.uuid]
+                        )
+                if len(rest) < len(waiting):
+                    waiting = rest
+                    continue
+                self._store_each(waiting)  # pragma: no cover - the store named none
+                return
+            except InsertFailed:
+                self._store_each(waiting)
+                return
+            for (index, entry), row in zip(waiting, stored, strict=True):
+                self.stored[entry.item.uuid] = row
+                self.results[index] = ItemResult(
+                    str(entry.item.uuid), "accepted", receipt=row.receipt()
+                )
             return
-        try:
-            stored = self.store.insert(
-                [entry for _, entry in waiting],
-                author=self.author,
-                commit=not (last and self.leave_open),
-            )
-        except (DuplicateKey, InsertFailed):
-            # Another delivery of one of these UUIDs won a race, or one item cannot be
-            # stored: each on its own now, so the others are kept.
-            for index, entry in waiting:
-                self.results[index] = self._store_one(entry)
-            return
-        for (index, entry), row in zip(waiting, stored, strict=True):
+
+    def _replay_entry(self, entry: NewSubmission, row: StoredSubmission) -> ItemResult:
+        self.stored[entry.item.uuid] = row
+        return _replay(self.store, row, entry.item, self.author, entry.content_hash)
+
+    def _store_each(self, waiting: list[tuple[int, NewSubmission]]) -> None:
+        """Store each item in a transaction of its own."""
+        for index, entry in waiting:
+            try:
+                (row,) = self.store.insert([entry], author=self.author)
+            except DuplicateKey as taken:
+                self.results[index] = self._replay_entry(
+                    entry, taken.stored[entry.item.uuid]
+                )
+                continue
             self.stored[entry.item.uuid] = row
             self.results[index] = ItemResult(
                 str(entry.item.uuid), "accepted", receipt=row.receipt()
             )
-
-    def _store_one(self, entry: NewSubmission) -> ItemResult:
-        item = entry.item
-        try:
-            (row,) = self.store.insert([entry], author=self.author)
-        except DuplicateKey:
-            # Another delivery of this UUID won the race; answer as its replay.
-            again = self.store.find({item.uuid}).get(item.uuid)
-            if again is None:  # pragma: no cover - the winner's row must be there
-                raise
-            self.stored[item.uuid] = again
-            return _replay(self.store, again, item, self.author, entry.content_hash)
-        self.stored[item.uuid] = row
-        return ItemResult(str(item.uuid), "accepted", receipt=row.receipt())
 
 
 def apply_item(

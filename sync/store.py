@@ -21,7 +21,14 @@ Access = Literal["visible", "hidden", "unknown"]
 
 
 class DuplicateKey(Exception):
-    """The UUID was stored by someone else between our lookup and our insert."""
+    """Some of the UUIDs are stored already: by an earlier push, or a twin delivery.
+
+    ``stored`` holds what is stored under them, by uuid; nothing of the group was kept.
+    """
+
+    def __init__(self, stored: dict[uuid.UUID, StoredSubmission]) -> None:
+        super().__init__(", ".join(str(key) for key in stored))
+        self.stored = stored
 
 
 class InsertFailed(Exception):
@@ -84,6 +91,9 @@ class SubmissionStore(Protocol):
     """Storage for submissions; every write method runs in its own transaction.
 
     Look-ups take many keys at once: the engine asks once per batch, not per item.
+    Whether a UUID is stored already the engine learns from ``insert`` (the unique
+    key decides, as it must anyway for twin deliveries racing each other) or, for an
+    item it would not store, from ``find``.
     """
 
     def find(self, uuids: Collection[uuid.UUID]) -> dict[uuid.UUID, StoredSubmission]:
@@ -108,7 +118,7 @@ class SubmissionStore(Protocol):
         All or nothing: a failure keeps none of them. ``commit=False`` leaves the
         transaction open for the caller to commit.
 
-        :raise DuplicateKey: when one of the UUIDs is already stored.
+        :raise DuplicateKey: when some of the UUIDs are already stored, with their rows.
         :raise InsertFailed: when a group of several fails on another constraint.
         """
 

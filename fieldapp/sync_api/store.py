@@ -242,8 +242,9 @@ class SqlSubmissionStore:
                 self.session.commit()
         except exc.IntegrityError:
             self.session.rollback()
-            if self.find([entry.item.uuid for entry in entries]):
-                raise DuplicateKey(str(entries[0].item.uuid)) from None
+            found = self.find([entry.item.uuid for entry in entries])
+            if found:
+                raise DuplicateKey(found) from None
             if len(entries) > 1:
                 raise InsertFailed() from None
             raise

@@ -40,7 +40,9 @@ class FakeStore:
     race: StoredSubmission | None = None
     #: the size of each insert (one transaction each)
     groups: list[int] = field(default_factory=list)
+    #: calls of find, and of families
     lookups: int = 0
+    family_lookups: int = 0
     #: groups whose transaction was left to the caller
     left_open: int = 0
     #: a group of several fails as a whole (InsertFailed); one item alone is stored
@@ -53,6 +55,7 @@ class FakeStore:
     def families(
         self, author: Author, family_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, KnownFamily]:
+        self.family_lookups += 1
         found = {}
         for family_id in family_ids:
             family = self.family_rows.get(family_id)
@@ -78,8 +81,13 @@ class FakeStore:
         self.left_open += not commit
         if self.race is not None:
             self.rows[self.race.uuid], self.race = self.race, None
-        if any(entry.item.uuid in self.rows for entry in entries):
-            raise DuplicateKey(str(entries[0].item.uuid))
+        found = {
+            e.item.uuid: self.rows[e.item.uuid]
+            for e in entries
+            if e.item.uuid in self.rows
+        }
+        if found:
+            raise DuplicateKey(found)
         if self.refuse_groups and len(entries) > 1:
             raise InsertFailed()
         stored = []

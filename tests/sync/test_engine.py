@@ -256,22 +256,37 @@ def test_future_dates_are_judged_on_the_day_the_form_was_completed(store, regist
 def test_a_twin_delivery_that_loses_the_race_is_a_duplicate_not_a_rejection(
     store, registry
 ):
-    # Two deliveries of one intake at the same moment: the twin looked the UUID up just
-    # before the winner committed, so by its subject check the family "exists".
+    # Two deliveries of one intake at the same moment: the twin asked about the family
+    # just before the winner committed, so its checks pass, and the insert then finds
+    # the UUID taken.
     item = samples.family_intake(uuid.uuid4())
     winner = apply_item(store, item, author=WORKER, registry=registry)
     assert winner.status == "accepted"
-    real_find = store.find
-    calls = []
-
-    def find_stale_once(uuids):
-        calls.append(uuids)
-        return {} if len(calls) == 1 else real_find(uuids)
-
-    store.find = find_stale_once
+    real_families = store.families
+    store.families = lambda author, ids: {}  # the look-up before the winner's commit
     twin = apply_item(store, item, author=WORKER, registry=registry)
     assert twin.status == "duplicate"
     assert twin.receipt == winner.receipt
+    # Asked after the commit, its family "exists": a replay still, not a rejection.
+    store.families = real_families
+    again = apply_item(store, item, author=WORKER, registry=registry)
+    assert again.status == "duplicate"
+    assert again.receipt == winner.receipt
+    assert store.rejections == []
+
+
+def test_a_stored_uuid_is_answered_as_a_replay_whatever_the_checks_say_now(
+    store, registry
+):
+    family = uuid.uuid4()
+    store.family_rows[family] = {"workers": {WORKER.id}, "members": ["m1"]}
+    visit = samples.home_visit(family, ["m1"])
+    changed = copy.deepcopy(visit)
+    changed["answers"]["living_conditions"] = 1
+    assert push(store, registry, visit)[0].status == "accepted"
+    store.family_rows[family]["workers"] = {OTHER.id}  # reassigned since
+    assert push(store, registry, visit)[0].status == "duplicate"
+    assert push(store, registry, changed)[0].status == "conflict"
     assert store.rejections == []
 
 
@@ -286,7 +301,8 @@ def test_a_batch_is_looked_up_once_and_stored_in_one_transaction(store, registry
     results = push(store, registry, *batch)
     assert [r.status for r in results] == ["accepted"] * 50
     assert store.groups == [50]
-    assert store.lookups == 1
+    # New items: the families asked about once; stored or not, the insert tells.
+    assert (store.family_lookups, store.lookups) == (1, 0)
     assert [r.receipt.server_id for r in results] == list(range(1, 51))
 
 
@@ -330,7 +346,9 @@ def test_the_same_uuid_twice_in_one_batch_is_stored_once(store, registry):
     assert len(store.conflicts) == 1
 
 
-def test_a_group_that_loses_a_race_is_stored_again_item_by_item(store, registry):
+def test_a_group_that_loses_a_race_answers_the_twin_and_stores_the_rest(
+    store, registry
+):
     batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
     parsed, _, _ = parse_item(batch[1])
     winner = StoredSubmission(
@@ -340,9 +358,22 @@ def test_a_group_that_loses_a_race_is_stored_again_item_by_item(store, registry)
     results = push(store, registry, *batch)
     assert [r.status for r in results] == ["accepted", "duplicate", "accepted"]
     assert results[1].receipt == winner.receipt()
-    # The group of three failed as a whole; then each item on its own transaction.
-    assert store.groups == [3, 1, 1, 1]
+    # The group of three failed as a whole; then the other two, as a group again.
+    assert store.groups == [3, 2]
     assert len(store.rows) == 3
+
+
+def test_a_batch_resent_after_its_response_was_lost_is_answered_as_replays(
+    store, registry
+):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(4)]
+    first = push(store, registry, *batch[:3])
+    # Resent with one new item: one failed insert tells which were stored.
+    again = push(store, registry, *copy.deepcopy(batch))
+    assert [r.status for r in again] == ["duplicate"] * 3 + ["accepted"]
+    assert [r.receipt for r in again[:3]] == [r.receipt for r in first]
+    assert store.groups == [3, 4, 1]
+    assert store.lookups == 0
 
 
 def test_a_group_that_cannot_be_stored_is_stored_again_item_by_item(store, registry):
