@@ -1,22 +1,34 @@
 """Encrypt sensitive answers at rest with keys kept outside the database.
 
-Keys are Fernet keys (AES-128-CBC + HMAC-SHA256), newest first, from the DATA_KEYS
-setting (comma separated) or, when that is empty, from ``instance/data-keys`` (made on
-first use, mode 0600). Rotation: put a new key first, run `flask keys rotate` to
-re-encrypt stored answers, then drop the old key. See README "Encryption at rest".
+Keys, newest first, come from the DATA_KEYS setting (comma separated) or, when that is
+empty, from ``instance/data-keys`` (made on first use, mode 0600); each is 32 random
+bytes in URL-safe base64 (the Fernet key format). Values are sealed with AES-256-GCM
+under a key derived from the newest one (HKDF-SHA256), as ``v2.`` + base64(nonce,
+ciphertext and tag); the version is authenticated too. Values sealed before, as Fernet
+tokens (AES-128-CBC + HMAC-SHA256), still open. Rotation: put a new key first, run
+`flask keys rotate` to re-encrypt stored answers, then drop the old key. See README
+"Encryption at rest".
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet
 from cryptography.fernet import InvalidToken
 from cryptography.fernet import MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask
 from flask import current_app
 from flask.cli import AppGroup
@@ -44,21 +56,75 @@ def _load_keys(app: Flask) -> list[str]:
     ]
 
 
-def _fernet(app: Flask | None = None) -> MultiFernet:
+#: the prefix, and authenticated data, of values sealed with AES-GCM
+_V2 = b"v2"
+_NONCE = 12
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """The configured keys, newest first: AES-GCM for sealing, Fernet for old values."""
+
+    sealers: list[AESGCM]
+    legacy: MultiFernet
+
+
+def _aes_key(key: str) -> AESGCM:
+    raw = base64.urlsafe_b64decode(key.encode())
+    derived = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=None,
+        info=b"fieldapp sensitive answers v2",
+    ).derive(raw)
+    return AESGCM(derived)
+
+
+def _keys(app: Flask | None = None) -> _Keys:
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    cached: MultiFernet | None = app.extensions.get("fieldapp.crypto")
+    cached: _Keys | None = app.extensions.get("fieldapp.crypto")
     if cached is None:
-        cached = MultiFernet([Fernet(key.encode()) for key in _load_keys(app)])
+        keys = _load_keys(app)
+        cached = _Keys(
+            sealers=[_aes_key(key) for key in keys],
+            legacy=MultiFernet([Fernet(key.encode()) for key in keys]),
+        )
         app.extensions["fieldapp.crypto"] = cached
     return cached
+
+
+def _seal(raw: bytes) -> str:
+    nonce = os.urandom(_NONCE)
+    sealed = _keys().sealers[0].encrypt(nonce, raw, _V2)
+    return (_V2 + b"." + base64.urlsafe_b64encode(nonce + sealed)).decode()
+
+
+def _open(token: str) -> bytes:
+    """Return what ``token`` seals.
+
+    :raise InvalidToken: if no configured key opens it (or it is no token at all).
+    """
+    keys = _keys()
+    if not token.startswith("v2."):
+        return keys.legacy.decrypt(token.encode())
+    try:
+        sealed = base64.urlsafe_b64decode(token[3:].encode())
+    except (binascii.Error, ValueError):
+        raise InvalidToken() from None
+    nonce, body = sealed[:_NONCE], sealed[_NONCE:]
+    for sealer in keys.sealers:
+        try:
+            return sealer.decrypt(nonce, body, _V2)
+        except (InvalidTag, ValueError):
+            continue
+    raise InvalidToken()
 
 
 def encrypt_json(value: Any) -> str:
     """Return ``value`` as JSON encrypted with the newest key ("" for nothing)."""
     if value in (None, {}, []):
         return ""
-    raw = json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
-    return _fernet().encrypt(raw).decode()
+    return _seal(json.dumps(value, ensure_ascii=False, sort_keys=True).encode())
 
 
 def decrypt_json(token: str) -> Any:
@@ -68,7 +134,7 @@ def decrypt_json(token: str) -> Any:
     """
     if not token:
         return {}
-    return json.loads(_fernet().decrypt(token.encode()))
+    return json.loads(_open(token))
 
 
 @click.group("keys", cls=AppGroup)
@@ -89,7 +155,6 @@ def rotate_command() -> None:
     from fieldapp.submissions.models import Submission
     from fieldapp.submissions.models import SubmissionConflict
 
-    fernet = _fernet()
     session = db.session()
     count = 0
     for model, column in (
@@ -101,7 +166,7 @@ def rotate_command() -> None:
             token = getattr(row, column)
             if token:
                 try:
-                    setattr(row, column, fernet.rotate(token.encode()).decode())
+                    setattr(row, column, _seal(_open(token)))
                 except InvalidToken:
                     raise click.ClickException(
                         f"A {model.__tablename__} row cannot be opened with any configured "

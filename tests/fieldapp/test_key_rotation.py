@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from cryptography.fernet import InvalidToken
@@ -12,6 +14,7 @@ from cryptography.fernet import InvalidToken
 from fieldapp import create_app
 from fieldapp import crypto
 from fieldapp import db
+from fieldapp.db import utcnow
 from fieldapp.submissions.ingest import ingest_item
 from fieldapp.submissions.models import Submission
 
@@ -93,3 +96,72 @@ def test_without_configured_keys_a_key_file_is_made_outside_the_database(tmp_pat
     key_file = tmp_path / "instance" / "data-keys"
     assert key_file.exists()
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def _flip(token: str, at: int) -> str:
+    """Return ``token`` with one byte of what it seals changed."""
+    sealed = bytearray(base64.urlsafe_b64decode(token[3:]))
+    sealed[at] ^= 1
+    return "v2." + base64.urlsafe_b64encode(bytes(sealed)).decode()
+
+
+def test_values_are_sealed_with_aes_gcm_and_any_change_is_refused(app):
+    with app.app_context():
+        token = crypto.encrypt_json({"clinical_notes": NOTE})
+        assert token.startswith("v2.")
+        assert NOTE not in token
+        assert crypto.encrypt_json({"clinical_notes": NOTE}) != token  # fresh nonce
+        assert crypto.decrypt_json(token) == {"clinical_notes": NOTE}
+        for changed in (
+            _flip(token, 0),  # the nonce
+            _flip(token, 20),  # the ciphertext
+            _flip(token, -1),  # the tag
+            "v1." + token[3:],  # the version (not a Fernet token either)
+            token[:-4],
+            "v2.not base64!",
+            "v2.",
+        ):
+            with pytest.raises(InvalidToken):
+                crypto.decrypt_json(changed)
+
+
+def test_values_sealed_with_another_key_do_not_open(app):
+    with app.app_context():
+        token = crypto.encrypt_json({"a": 1})
+    app.config["DATA_KEYS"] = Fernet.generate_key().decode()
+    app.extensions.pop("fieldapp.crypto", None)
+    with app.app_context(), pytest.raises(InvalidToken):
+        crypto.decrypt_json(token)
+
+
+def test_fernet_values_stored_before_still_open_and_rotate_to_aes_gcm(
+    app, runner, make_user
+):
+    key = app.config["DATA_KEYS"].split(",")[0]
+    legacy = Fernet(key.encode()).encrypt(b'{"clinical_notes": "before"}').decode()
+    assert legacy.startswith("gAAAA")
+    author = make_user("psych", "psychologist")
+    with app.app_context():
+        assert crypto.decrypt_json(legacy) == {"clinical_notes": "before"}
+        session = db.session()
+        session.add(
+            Submission(
+                uuid=uuid.uuid4(),
+                form_id="psych_support",
+                form_version=1,
+                subject_type="family",
+                author_id=author.id,
+                received_at=utcnow(),
+                respondent_locale="sq",
+                answers={},
+                sensitive_answers=legacy,
+                content_hash="x",
+            )
+        )
+        session.commit()
+    outcome = runner.invoke(args=["keys", "rotate"])
+    assert outcome.exit_code == 0, outcome.output
+    with app.app_context():
+        token = db.session().scalar(sa.select(Submission.sensitive_answers))
+        assert token.startswith("v2.")
+        assert crypto.decrypt_json(token) == {"clinical_notes": "before"}
