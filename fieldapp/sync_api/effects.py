@@ -72,11 +72,22 @@ class Stored:
     answers: Mapping[str, Any]
 
 
-def apply_effects(session: orm.Session, stored: Sequence[Stored], author: User) -> None:
-    """Apply the effects of ``stored`` (in order), written by ``author``."""
+def apply_effects(
+    session: orm.Session,
+    stored: Sequence[Stored],
+    author: User,
+    *,
+    ask_member_ids: bool = True,
+) -> None:
+    """Apply the effects of ``stored`` (in order), written by ``author``.
+
+    ``ask_member_ids=False`` (a group): a new member's id that is someone else's
+    already fails the primary key, and with it the whole transaction, instead of being
+    looked up first; the store then stores each item on its own, asking.
+    """
     intakes = [s for s in stored if s.form_id == "family_intake" and s.family_id]
     if intakes:
-        _register_families(session, intakes, author)
+        _register_families(session, intakes, author, ask_member_ids=ask_member_ids)
     # A visit moves only the next visit, a session only the next session. The families
     # registered just now took their dates from every visit so far (visits recorded
     # offline before the intake arrived link now: they carry its id).
@@ -300,19 +311,25 @@ _INSERT_ATTENDANCE = sa.insert(db.table_of(Attendance))
 
 
 def _register_families(
-    session: orm.Session, intakes: Sequence[Stored], author: User
+    session: orm.Session,
+    intakes: Sequence[Stored],
+    author: User,
+    *,
+    ask_member_ids: bool,
 ) -> None:
     """Insert the families, members and assignments the intakes register."""
     rows = {s.uuid: list(s.answers.get("members") or []) for s in intakes}
-    wanted = {
-        _member_id(s, index, row)
-        for s in intakes
-        for index, row in enumerate(rows[s.uuid])
-    }
-    # One query for all rows: an id that is already someone else's never takes that
-    # person over (nor does one repeated within the group).
     connection = session.connection()
-    taken = set(connection.execute(_TAKEN, {"ids": list(wanted)}).scalars())
+    # An id that is already someone else's never takes that person over (nor does one
+    # repeated within the group): it is replaced by one derived from the submission.
+    taken: set[uuid.UUID] = set()
+    if ask_member_ids:
+        wanted = [
+            _member_id(s, index, row)
+            for s in intakes
+            for index, row in enumerate(rows[s.uuid])
+        ]
+        taken.update(connection.execute(_TAKEN, {"ids": wanted}).scalars())
     # Visits recorded offline before the intake arrived (or with it) set its dates.
     latest = _latest(connection, [s.family_id for s in intakes if s.family_id])
     families, members, assignments = [], [], []

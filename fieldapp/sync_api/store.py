@@ -237,6 +237,7 @@ class SqlSubmissionStore:
                     for server_id, row, entry in zip(ids, rows, entries, strict=True)
                 ],
                 self.user,
+                ask_member_ids=len(entries) == 1,
             )
             if commit:
                 self.session.commit()

@@ -262,9 +262,8 @@ def test_a_visit_without_a_completion_time_comes_before_any_with_one(
     with app.app_context():
         assert db.session().get(Family, family.id).next_visit_on == date(2025, 4, 1)
     push(app, ana, [visit("2025-03-01T10:00:00+01:00", "2025-04-02")])
-    push(
-        app, ana, [visit(None, "2025-04-03")]
-    )  # after one with a time: changes nothing
+    # One without a time after one with a time changes nothing.
+    push(app, ana, [visit(None, "2025-04-03")])
     with app.app_context():
         assert db.session().get(Family, family.id).next_visit_on == date(2025, 4, 2)
     # In one batch, the same order: the visit with a time wins.
@@ -311,3 +310,28 @@ def test_a_batch_registers_families_and_their_visits_in_one_go(app, make_user):
         assert "familja 0" in names.one()
         receipts = {r.receipt["server_id"] for r in results}
         assert len(receipts) == 6
+
+
+def test_a_member_id_stored_before_is_not_taken_over_by_a_group(app, make_user):
+    ana = make_user("ana", "social_worker")
+    first = samples.family_intake(name="Familja e pare")
+    assert [r.status for r in push(app, ana, [first])] == ["accepted"]
+    taken = first["answers"]["members"][0]["id"]
+    # A later batch (stored as a group) reuses that id for someone else.
+    intakes = [samples.family_intake(name=f"Familja {n}") for n in range(3)]
+    intakes[1]["answers"]["members"][0]["id"] = taken
+    results = push(app, ana, intakes)
+    assert [r.status for r in results] == ["accepted"] * 3
+    with app.app_context():
+        session = db.session()
+        person = session.get(Member, uuid.UUID(taken))
+        assert str(person.family_id) == first["subject_id"]
+        again = session.scalars(
+            sa.select(Member).where(
+                Member.family_id == uuid.UUID(intakes[1]["subject_id"])
+            )
+        ).all()
+        assert len(again) == 2
+        assert uuid.UUID(taken) not in {m.id for m in again}
+        stored = session.scalar(sa.select(sa.func.count()).select_from(Family))
+        assert stored == 4
