@@ -122,20 +122,21 @@ def family_visible(user: User) -> sa.ColumnElement[bool]:
 
 
 def family_visible_for(
-    role: str, user_id: sa.ColumnElement[int]
+    role: str, user_id: sa.ColumnElement[int], *, few: bool = False
 ) -> sa.ColumnElement[bool]:
     """Return the condition for a user of ``role`` whose id is ``user_id``.
 
     ``user_id`` may be a named bind parameter: hot paths build the query once per role.
+    ``few``: the query is about a few families named by id, so ask about each of them
+    (the index on assignment.family_id) rather than gather the whole caseload first.
     """
     if role in MANAGERS:
         return sa.true()
     if role in CASE_WORKERS:
-        return Family.id.in_(
-            sa.select(Assignment.family_id).where(
-                Assignment.user_id == user_id, Assignment.ended_at.is_(None)
-            )
-        )
+        current = (Assignment.user_id == user_id, Assignment.ended_at.is_(None))
+        if few:
+            return sa.exists().where(Assignment.family_id == Family.id, *current)
+        return Family.id.in_(sa.select(Assignment.family_id).where(*current))
     return sa.false()
 
 

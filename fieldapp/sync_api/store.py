@@ -91,7 +91,7 @@ def _new_ids(connection: sa.Connection, count: int) -> list[int]:
 def _families(role: str) -> sa.Select[Any]:
     """Return the query of families, their visibility to ``role`` and their members."""
     family, member = db.table_of(Family), db.table_of(Member)
-    visible = family_visible_for(role, sa.bindparam("user_id"))
+    visible = family_visible_for(role, sa.bindparam("user_id"), few=True)
     return (
         sa.select(family.c.id, visible.label("visible"), member.c.id.label("member"))
         .outerjoin(member, member.c.family_id == family.c.id)
