@@ -1,0 +1,47 @@
+"""UTCDateTime writes on SQLite exactly what SQLAlchemy's own DATETIME would."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+from fieldapp.db import UTCDateTime
+
+SQLITE = sqlite.dialect()
+
+
+def _standard(value: datetime) -> str:
+    """What process_bind_param and SQLAlchemy's SQLite DATETIME make of ``value``."""
+    naive = UTCDateTime().process_bind_param(value, SQLITE)
+    process = sa.DateTime().dialect_impl(SQLITE).bind_processor(SQLITE)
+    return process(naive)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2025, 3, 1, 9, 0, tzinfo=UTC),
+        datetime(2025, 3, 1, 10, 0, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
+        datetime(
+            2024, 12, 31, 23, 59, 59, 999999, tzinfo=timezone(timedelta(hours=-5))
+        ),
+        datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_sqlite_text_is_the_standard_text(value):
+    fast = UTCDateTime().bind_processor(SQLITE)
+    assert fast(value) == _standard(value)
+
+
+def test_sqlite_refuses_naive_datetimes_and_passes_none():
+    fast = UTCDateTime().bind_processor(SQLITE)
+    assert fast(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        fast(datetime(2025, 3, 1, 9, 0))
