@@ -9,17 +9,21 @@ sync/engine.py). Raw: SQLAlchemy Core executemany inserts, one transaction per b
 of 50, of the same rows the engine inserts: the submission rows (answers, encrypted
 sensitive part and hash computed beforehand) and, for each intake, its family, member
 and assignment rows. The runs interleave batch by batch in the same process, so load
-from elsewhere on the machine hits them alike; on SQLite each starts from a
-checkpointed log (untimed). Target: engine >= 50% of raw. Printed
-too, for scale: a raw insert of the submission rows alone, and one with a commit per
-row. The mix is realistic: one item in five registers a family (two members), the
-others visit a known family (member check, schedule update). PostgreSQL: FIELDAPP_BENCH_PG_URL, else the URL
+from elsewhere on the machine hits them alike; each starts from a collected heap and,
+on SQLite, a checkpointed log (untimed). Target: engine >= 50% of raw, judged by the
+median over the batches of engine/raw (each batch's runs back to back on the same
+rows): one stall of a shared disk moves the totals' ratio by more than the margin.
+Both are printed, and for scale a raw insert of the submission rows alone and one with
+a commit per row. The mix is realistic: one item in five registers a family (two
+members), the others visit a known family (member check, schedule update).
+PostgreSQL: FIELDAPP_BENCH_PG_URL, else the URL
 scripts/postgres-test-db.sh prints; a throwaway database is made and dropped.
 """
 
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 import uuid
 from datetime import UTC
@@ -200,6 +204,8 @@ def measure(kind: str, batches: int) -> dict[str, float]:
             alone = [raw(batch) for batch in plan]
             single = [raw(batch) for batch in plan]
             times = {"engine": 0.0, "raw": 0.0, "alone": 0.0, "single": 0.0}
+            #: engine/raw of each batch: its runs are back to back, on the same rows
+            paired: list[float] = []
             for number, items in enumerate(plan):
                 taken = {}
                 _settle(kind)
@@ -222,11 +228,14 @@ def measure(kind: str, batches: int) -> dict[str, float]:
                 if number:  # batch 0 warms caches and connections up
                     for name, seconds in taken.items():
                         times[name] += seconds
+                    paired.append(taken["raw"] / taken["engine"])
             stored = session.scalar(sa.select(sa.func.count(Submission.id)))
             assert stored == len(seed) + 4 * (batches + 1) * BATCH
         db.engine(app).dispose()
     items = batches * BATCH
-    return {name: items / seconds for name, seconds in times.items()}
+    rates = {name: items / seconds for name, seconds in times.items()}
+    rates["paired"] = statistics.median(paired)
+    return rates
 
 
 def main() -> None:
@@ -240,15 +249,18 @@ def main() -> None:
     for kind in kinds:
         rates = measure(kind, args.batches)
         ratio = rates["engine"] / rates["raw"]
-        verdict = "meets" if ratio >= 0.5 else "BELOW"
+        # The verdict goes by the per-batch median: a stall of the shared disk or of
+        # the machine in one run moves the totals by more than the whole margin.
+        verdict = "meets" if rates["paired"] >= 0.5 else "BELOW"
         print(
             f"{kind:<10} engine {rates['engine']:8.0f} items/s | raw bulk insert of "
-            f"the same rows {rates['raw']:8.0f} items/s | engine/raw {ratio:6.1%} "
-            f"({verdict} the 50% target)\n"
+            f"the same rows {rates['raw']:8.0f} items/s | engine/raw {ratio:6.1%}\n"
             f"{'':<10} for scale: raw insert of the submission rows alone "
             f"{rates['alone']:8.0f} items/s (engine/that "
             f"{rates['engine'] / rates['alone']:6.1%}); with one commit per row "
-            f"{rates['single']:8.0f} items/s"
+            f"{rates['single']:8.0f} items/s\n"
+            f"{'':<10} per batch (engine and raw back to back on the same rows): "
+            f"median engine/raw {rates['paired']:6.1%} ({verdict} the 50% target)"
         )
 
 
