@@ -147,10 +147,10 @@ def _latest_query() -> sa.Select[Any]:
             )
             .label("rank"),
         )
-        .where(
-            submission.c.family_id.in_(sa.bindparam("families", expanding=True)),
-            submission.c.form_id.in_(sa.bindparam("forms", expanding=True)),
-        )
+        # By family only: with a condition on form_id (even one pushed down from the
+        # outer query) PostgreSQL may also scan the form_id index, every visit ever
+        # stored, however few these families have.
+        .where(submission.c.family_id.in_(sa.bindparam("families", expanding=True)))
         .subquery()
     )
     # Only the one answer that schedules, and only from the latest rows (not the whole
@@ -173,7 +173,7 @@ def _latest_query() -> sa.Select[Any]:
             latest_row.c.completed_at,
         )
         .join(ranked, ranked.c.id == latest_row.c.id)
-        .where(ranked.c.rank == 1)
+        .where(ranked.c.rank == 1, latest_row.c.form_id.in_(list(SCHEDULES)))
     )
 
 
@@ -232,7 +232,7 @@ def _latest(
     connection: sa.Connection, families: Collection[UUID]
 ) -> dict[tuple[UUID, str], tuple[date | None, datetime | None]]:
     """Return the date each family's latest visit/session set, and its completion."""
-    params = {"families": list(families), "forms": list(SCHEDULES)}
+    params = {"families": list(families)}
     return {
         (row.family_id, row.form_id): (_as_date(row.scheduled), row.completed_at)
         for row in connection.execute(_LATEST, params)

@@ -1,4 +1,8 @@
-"""UTCDateTime writes on SQLite exactly what SQLAlchemy's own DATETIME would."""
+"""Database types and connection settings.
+
+UTCDateTime writes on SQLite exactly what SQLAlchemy's own DATETIME would; PostgreSQL
+connections plan each statement for its parameters.
+"""
 
 from __future__ import annotations
 
@@ -45,3 +49,15 @@ def test_sqlite_refuses_naive_datetimes_and_passes_none():
     assert fast(None) is None
     with pytest.raises(ValueError, match="naive"):
         fast(datetime(2025, 3, 1, 9, 0))
+
+
+def test_postgresql_connections_plan_for_the_parameters_given(engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with engine.connect() as connection:
+        mode = connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+        assert mode == "force_custom_plan"
+        connection.rollback()
+        # Still set after a transaction is rolled back.
+        again = connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
+    assert again == "force_custom_plan"
