@@ -34,6 +34,7 @@ self.addEventListener('activate', (event) => {
 
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting();
+  if (event.data && event.data.type === 'CLAIM') event.waitUntil(self.clients.claim());
 });
 
 self.addEventListener('fetch', (event) => {

@@ -200,7 +200,14 @@ class PWA:
                 if "Execution context was destroyed" not in str(error):
                     raise
             page.wait_for_timeout(100)
-        raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+        worker = page.evaluate(
+            "navigator.serviceWorker.getRegistration().then((r) => r ? {"
+            " installing: !!r.installing, waiting: !!r.waiting,"
+            " active: r.active ? r.active.state : null } : null)"
+        )
+        raise AssertionError(
+            f"still false after {timeout_ms} ms: {expression} (worker: {worker})"
+        )
 
     @staticmethod
     def wait_until(page: Page, expression: str, timeout_ms: int = 15000) -> None:

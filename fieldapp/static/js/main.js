@@ -59,6 +59,13 @@ async function startWorker() {
   try {
     const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
     watchUpdates(registration);
+    // The worker claims open pages when it activates, but Chromium skips a page whose
+    // navigation (the redirect after signing in) was under way at that moment; such a
+    // page asks again, or it would go uncontrolled until the next navigation.
+    const ready = await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller && ready.active) {
+      ready.active.postMessage({ type: 'CLAIM' });
+    }
   } catch (err) {
     // No worker (private mode, old browser): the app still works online.
   }
