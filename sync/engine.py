@@ -194,10 +194,14 @@ class _Batch:
         (its family "exists" since it was stored, say).
         """
         stored = self.store.find({item.uuid}).get(item.uuid)
-        if stored is None:
-            return None
-        self.stored[item.uuid] = stored
-        return _replay(self.store, stored, item, self.author, digest)
+        return None if stored is None else self._replay(item, stored, digest)
+
+    def _replay(
+        self, item: SubmissionItem, row: StoredSubmission, digest: str
+    ) -> ItemResult:
+        """Remember ``row`` for the rest of the batch; answer ``item`` as its replay."""
+        self.stored[item.uuid] = row
+        return _replay(self.store, row, item, self.author, digest)
 
     def _course(self, course_id: int) -> tuple[Access, frozenset[str] | None]:
         if course_id not in self.courses:
@@ -333,12 +337,13 @@ class _Batch:
                     commit=not (last and self.leave_open),
                 )
             except DuplicateKey as taken:
-                rest = [(i, e) for i, e in waiting if e.item.uuid not in taken.stored]
+                rest = []
                 for index, entry in waiting:
-                    if entry.item.uuid in taken.stored:
-                        self.results[index] = self._replay_entry(
-                            entry, taken.stored[entry.item.uuid]
-                        )
+                    row = taken.stored.get(entry.item.uuid)
+                    if row is None:
+                        rest.append((index, entry))
+                    else:
+                        self.results[index] = self._replay_entry(entry, row)
                 if len(rest) < len(waiting):
                     waiting = rest
                     continue
@@ -355,8 +360,7 @@ class _Batch:
             return
 
     def _replay_entry(self, entry: NewSubmission, row: StoredSubmission) -> ItemResult:
-        self.stored[entry.item.uuid] = row
-        return _replay(self.store, row, entry.item, self.author, entry.content_hash)
+        return self._replay(entry.item, row, entry.content_hash)
 
     def _store_each(self, waiting: list[tuple[int, NewSubmission]]) -> None:
         """Store each item in a transaction of its own."""

@@ -39,6 +39,14 @@ def _envelope(page: str) -> dict[str, str]:
     }
 
 
+def _visit_form(client, family, lang: str = "en") -> dict[str, object]:
+    """Open the home visit page for ``family``; return its envelope and subject."""
+    page = client.get(f"/forms/home_visit?family={family.id}&lang={lang}").get_data(
+        as_text=True
+    )
+    return _envelope(page) | {"subject_id": str(family.id)}
+
+
 @pytest.fixture
 def people(make_user, make_family, make_course):
     social = make_user("social", "social_worker")
@@ -111,11 +119,7 @@ def test_family_intake_creates_the_family_and_its_members(
 def test_home_visit_is_stored_with_its_family(client, auth, people, app, lang):
     auth.login("social")
     family = people["family"]
-    page = client.get(f"/forms/home_visit?family={family.id}&lang={lang}").get_data(
-        as_text=True
-    )
-    data = _envelope(page) | {
-        "subject_id": str(family.id),
+    data = _visit_form(client, family, lang) | {
         "visit_date": TODAY,
         "present_members": [str(m.id) for m in family.members],
         "living_conditions": "4",
@@ -191,11 +195,7 @@ def test_bad_answers_are_refused_field_by_field_and_the_rest_kept(
 ):
     auth.login("social")
     family = people["family"]
-    page = client.get(f"/forms/home_visit?family={family.id}&lang=en").get_data(
-        as_text=True
-    )
-    data = _envelope(page) | {
-        "subject_id": str(family.id),
+    data = _visit_form(client, family) | {
         "visit_date": "2025-02-30",
         "present_members": [str(uuid.uuid4())],
         "living_conditions": "9",
@@ -217,11 +217,7 @@ def test_a_number_too_long_to_read_is_an_answer_to_fix_not_a_crash(
 ):
     auth.login("social")
     family = people["family"]
-    page = client.get(f"/forms/home_visit?family={family.id}&lang=en").get_data(
-        as_text=True
-    )
-    data = _envelope(page) | {
-        "subject_id": str(family.id),
+    data = _visit_form(client, family) | {
         "visit_date": TODAY,
         "present_members": [str(family.members[0].id)],
         "living_conditions": number,
@@ -236,10 +232,7 @@ def test_a_number_too_long_to_read_is_an_answer_to_fix_not_a_crash(
 def test_errors_come_in_the_users_language(client, auth, people):
     auth.login("social")
     family = people["family"]
-    page = client.get(f"/forms/home_visit?family={family.id}&lang=sq").get_data(
-        as_text=True
-    )
-    data = _envelope(page) | {"subject_id": str(family.id)}
+    data = _visit_form(client, family, "sq")
     page = client.post("/forms/home_visit", data=data).get_data(as_text=True)
     assert "Kjo fushë është e detyrueshme" in page
 
@@ -265,11 +258,7 @@ def test_a_roster_naming_a_student_not_enrolled_is_refused(
 def test_a_form_version_that_no_longer_exists_is_refused(client, auth, people):
     auth.login("social")
     family = people["family"]
-    page = client.get(f"/forms/home_visit?family={family.id}&lang=en").get_data(
-        as_text=True
-    )
-    data = _envelope(page) | {
-        "subject_id": str(family.id),
+    data = _visit_form(client, family) | {
         "form_version": "99",
         "visit_date": TODAY,
         "living_conditions": "3",
@@ -309,11 +298,7 @@ def test_sending_the_same_page_twice_with_other_answers_is_kept_aside_and_said(
 ):
     auth.login("social")
     family = people["family"]
-    page = client.get(f"/forms/home_visit?family={family.id}&lang=en").get_data(
-        as_text=True
-    )
-    data = _envelope(page) | {
-        "subject_id": str(family.id),
+    data = _visit_form(client, family) | {
         "visit_date": TODAY,
         "present_members": [str(family.members[0].id)],
         "living_conditions": "4",
