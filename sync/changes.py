@@ -81,6 +81,7 @@ ENGINE_CODES = frozenset(
         "unknown_form",
         "unknown_version",
         "form_not_allowed",  # the user's role may not fill this form
+        "not_stored",  # a server fault kept it from being stored: send it again
         "not_your_family",  # the family exists but is outside the author's scope
         "not_your_course",
         "family_exists",  # an intake for a family id that is already registered

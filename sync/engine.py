@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import unicodedata
 import uuid
 from collections.abc import Sequence
@@ -37,6 +38,8 @@ from sync.store import KnownFamily
 from sync.store import NewSubmission
 from sync.store import StoredSubmission
 from sync.store import SubmissionStore
+
+_log = logging.getLogger(__name__)
 
 
 def canonical(value: Any) -> Any:
@@ -171,7 +174,11 @@ class _Batch:
             if item.subject_id is not None and item.subject_id not in self.families:
                 # Registered in this batch since the look-up: ask again.
                 self._look_up({item.subject_id})
-            self.results[index] = self._judge(index, item, digest)
+            verdict = self._judge(item, digest)
+            if isinstance(verdict, NewSubmission):
+                self._wait(index, verdict)
+            else:
+                self.results[index] = verdict
             if len(self.waiting) >= self.group:
                 self._store_waiting()
         self._store_waiting(last=True)
@@ -259,10 +266,8 @@ class _Batch:
                 )
         return "", {}, ValidationContext(members=members, roster=roster)
 
-    def _judge(
-        self, index: int, item: SubmissionItem, digest: str
-    ) -> ItemResult | None:
-        """Return the item's result, or None when it waits to be stored."""
+    def _judge(self, item: SubmissionItem, digest: str) -> ItemResult | NewSubmission:
+        """Return the item's result, or the submission to store when it is accepted."""
         author, uuid_text = self.author, str(item.uuid)
         stored = self.stored.get(item.uuid)  # earlier in this batch
         if stored is not None:
@@ -308,11 +313,14 @@ class _Batch:
             )
             return ItemResult(uuid_text, "rejected", errors=errors, code=code)
         assert definition is not None  # noqa: S101 - every path without one set a code
-        self.waiting.append((index, NewSubmission(item, definition, clean, digest)))
-        self.waiting_uuids.add(item.uuid)
-        if definition.subject == "new_family" and item.subject_id is not None:
-            self.waiting_families.add(item.subject_id)
-        return None
+        return NewSubmission(item, definition, clean, digest)
+
+    def _wait(self, index: int, entry: NewSubmission) -> None:
+        """Queue an accepted item to be stored with its group."""
+        self.waiting.append((index, entry))
+        self.waiting_uuids.add(entry.item.uuid)
+        if entry.definition.subject == "new_family" and entry.item.subject_id:
+            self.waiting_families.add(entry.item.subject_id)
 
     def _store_waiting(self, *, last: bool = False) -> None:
         """Store the waiting items as one group; answer those stored before as replays.
@@ -365,17 +373,35 @@ class _Batch:
     def _store_each(self, waiting: list[tuple[int, NewSubmission]]) -> None:
         """Store each item in a transaction of its own."""
         for index, entry in waiting:
-            try:
-                (row,) = self.store.insert([entry], author=self.author)
-            except DuplicateKey as taken:
-                self.results[index] = self._replay_entry(
-                    entry, taken.stored[entry.item.uuid]
-                )
-                continue
-            self.stored[entry.item.uuid] = row
-            self.results[index] = ItemResult(
-                str(entry.item.uuid), "accepted", receipt=row.receipt()
-            )
+            self.results[index] = self._store_alone(entry)
+
+    def _store_alone(self, entry: NewSubmission, *, again: bool = False) -> ItemResult:
+        """Store one item on its own; return its result.
+
+        An item that fails on a constraint other than its UUID was most likely
+        overtaken since its look-up: two devices registered the same family at the same
+        moment, say. It is judged again, as if it arrived now (the family exists: a
+        rejection). Should it fail once more, the fault is the server's: the item is
+        refused, so the device keeps it and sends it again, and the error is logged.
+        """
+        item = entry.item
+        try:
+            (row,) = self.store.insert([entry], author=self.author)
+        except DuplicateKey as taken:
+            return self._replay_entry(entry, taken.stored[item.uuid])
+        except InsertFailed:
+            if again:
+                _log.exception("could not store submission %s", item.uuid)
+                return ItemResult(str(item.uuid), "refused", code="not_stored")
+            if item.subject_id is not None:
+                self.families.pop(item.subject_id, None)
+                self._look_up({item.subject_id})
+            verdict = self._judge(item, entry.content_hash)
+            if isinstance(verdict, ItemResult):
+                return verdict
+            return self._store_alone(verdict, again=True)
+        self.stored[item.uuid] = row
+        return ItemResult(str(item.uuid), "accepted", receipt=row.receipt())
 
 
 def apply_item(

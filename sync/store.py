@@ -32,9 +32,10 @@ class DuplicateKey(Exception):
 
 
 class InsertFailed(Exception):
-    """A group could not be stored (a constraint other than the UUID): none of it was.
+    """Entries could not be stored (a constraint other than the UUID): none of them was.
 
-    The engine then stores its items one by one, so the faulty one fails alone.
+    The engine then stores a group's items one by one, so the faulty one fails alone,
+    and judges an item that fails alone again (see engine._Batch._store_alone).
     """
 
 
@@ -119,7 +120,7 @@ class SubmissionStore(Protocol):
         transaction open for the caller to commit.
 
         :raise DuplicateKey: when some of the UUIDs are already stored, with their rows.
-        :raise InsertFailed: when a group of several fails on another constraint.
+        :raise InsertFailed: when the entries fail on another constraint.
         """
 
     def record_conflict(

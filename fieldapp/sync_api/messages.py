@@ -78,6 +78,10 @@ def result_message(result: ItemResult, locale: str) -> str:
                     "form. Please fill it in again."
                 ),
                 "form_not_allowed": _("Your role may not fill in this form."),
+                "not_stored": _(
+                    "The server could not store this form just now. It stays on "
+                    "this device and will be sent again."
+                ),
             }.get(
                 result.code,
                 _("This form could not be read. Please open it and send it again."),

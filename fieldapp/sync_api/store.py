@@ -199,7 +199,8 @@ class SqlSubmissionStore:
         ``commit=False``: the caller commits (and rolls back on failure).
 
         :raise DuplicateKey: when a UUID is already stored (nothing is kept).
-        :raise InsertFailed: when another constraint fails (nothing is kept).
+        :raise InsertFailed: when another constraint fails (nothing is kept); the
+            database's error is its ``__cause__``.
         """
         now = utcnow()
         rows = [
@@ -241,14 +242,12 @@ class SqlSubmissionStore:
             )
             if commit:
                 self.session.commit()
-        except exc.IntegrityError:
+        except exc.IntegrityError as error:
             self.session.rollback()
             found = self.find([entry.item.uuid for entry in entries])
             if found:
                 raise DuplicateKey(found) from None
-            if len(entries) > 1:
-                raise InsertFailed() from None
-            raise
+            raise InsertFailed() from error
         except exc.DBAPIError as error:
             self.session.rollback()
             if len(entries) > 1 and _should_retry(error):

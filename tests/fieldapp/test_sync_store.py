@@ -401,3 +401,54 @@ def test_one_group_moves_each_familys_dates_by_its_own_visits(
         for family in (late, later):
             assert db.session().get(Family, family.id).next_visit_on is None
 
+
+def test_a_family_registered_by_another_device_meanwhile_is_rejected_not_a_500(
+    app, make_user, make_family, monkeypatch
+):
+    from fieldapp.sync_api.store import SqlSubmissionStore
+
+    ana, bo = make_user("ana", "social_worker"), make_user("bo", "social_worker")
+    known = make_family(assigned_to=(bo,))
+    family_id = uuid.uuid4()
+    first = samples.family_intake(family_id, name="Gashi")
+    assert [r.status for r in push(app, ana, [first])] == ["accepted"]
+    # bo's device registers the same family at the same moment: its look-up ran
+    # before ana's commit, so its checks passed; the family's key then fails.
+    real = SqlSubmissionStore.families
+
+    def before_the_first_commit(self, author, ids):
+        monkeypatch.setattr(SqlSubmissionStore, "families", real)
+        return {}
+
+    monkeypatch.setattr(SqlSubmissionStore, "families", before_the_first_commit)
+    second = samples.family_intake(family_id, name="Gashi")
+    visit = samples.home_visit(known.id, [str(known.members[0].id)])
+    results = push(app, bo, [second, visit])
+    assert [r.status for r in results] == ["rejected", "accepted"]
+    assert results[0].code == "family_exists"  # as if it had come a moment later
+    with app.app_context():
+        session = db.session()
+        kept = session.scalars(sa.select(RejectedSubmission)).one()
+        assert str(kept.submission_uuid) == second["uuid"]
+        assert session.get(Family, family_id).created_by_id == ana.id
+        stored = session.scalars(sa.select(Submission.uuid)).all()
+        assert {str(u) for u in stored} == {first["uuid"], visit["uuid"]}
+
+
+def test_a_server_fault_tells_the_device_to_send_the_form_again_in_each_language(app):
+    from fieldapp.sync_api.messages import result_message
+    from sync.changes import ItemResult
+
+    fault = ItemResult(str(uuid.uuid4()), "refused", code="not_stored")
+    unreadable = ItemResult(str(uuid.uuid4()), "refused", code="invalid_item")
+    with app.test_request_context():
+        said = {
+            locale: result_message(fault, locale)
+            for locale in ("sq", "sr_Latn", "sr_Cyrl", "en")
+        }
+        assert said["en"] == (
+            "The server could not store this form just now. It stays on this "
+            "device and will be sent again."
+        )
+        assert len(set(said.values())) == 4
+        assert said["en"] != result_message(unreadable, "en")

@@ -47,6 +47,8 @@ class FakeStore:
     left_open: int = 0
     #: a group of several fails as a whole (InsertFailed); one item alone is stored
     refuse_groups: bool = False
+    #: items whose insert always fails on "another constraint" (a server fault)
+    broken: set[uuid.UUID] = field(default_factory=set)
 
     def find(self, uuids: Collection[uuid.UUID]) -> dict[uuid.UUID, StoredSubmission]:
         self.lookups += 1
@@ -89,6 +91,17 @@ class FakeStore:
         if found:
             raise DuplicateKey(found)
         if self.refuse_groups and len(entries) > 1:
+            raise InsertFailed()
+        # The family's primary key: a family registered since the look-up (by another
+        # device) fails the insert, as the database's would.
+        registers = [
+            e.item.subject_id for e in entries if e.definition.subject == "new_family"
+        ]
+        if any(family in self.family_rows for family in registers) or len(
+            set(registers)
+        ) < len(registers):
+            raise InsertFailed()
+        if any(e.item.uuid in self.broken for e in entries):
             raise InsertFailed()
         stored = []
         for entry in entries:

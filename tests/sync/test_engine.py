@@ -384,6 +384,55 @@ def test_a_group_that_cannot_be_stored_is_stored_again_item_by_item(store, regis
     assert store.groups == [3, 1, 1, 1]
 
 
+def test_a_family_registered_by_another_device_meanwhile_is_a_rejection_not_a_500(
+    store, registry
+):
+    # Two devices register one family (two intakes, two UUIDs) at the same moment:
+    # the second asked about the family before the first committed.
+    family = uuid.uuid4()
+    first = samples.family_intake(family, name="Gashi")
+    assert push(store, registry, first, author=OTHER)[0].status == "accepted"
+    real_families = store.families
+
+    def before_the_first_commit(author, ids):
+        store.families = real_families  # the next look-up comes after it
+        return {}
+
+    store.families = before_the_first_commit
+    second = samples.family_intake(family, name="Gashi")
+    visit = samples.home_visit(uuid.uuid4())
+    results = push(store, registry, second, visit)
+    # Its group failed on the family's key; alone, it failed again and was judged
+    # anew: the family exists (someone else's) now. The visit is stored all the same.
+    assert [r.status for r in results] == ["rejected", "accepted"]
+    assert results[0].code == "family_exists"
+    assert store.groups == [1, 2, 1, 1]  # the first push, then the second
+    assert store.rejections == [
+        (
+            uuid.UUID(second["uuid"]),
+            content_hash(parse_item(second)[0]),
+            "family_exists",
+        )
+    ]
+
+
+def test_an_item_the_store_cannot_take_is_refused_to_be_sent_again(
+    store, registry, caplog
+):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    store.broken.add(uuid.UUID(batch[1]["uuid"]))
+    results = push(store, registry, *batch)
+    # Refused, not rejected: the device keeps it and sends it again; nothing for the
+    # user to fix, and the others are stored.
+    assert [r.status for r in results] == ["accepted", "refused", "accepted"]
+    assert results[1].code == "not_stored"
+    # The group, then each item: the broken one twice (judged again in between).
+    assert store.groups == [3, 1, 1, 1, 1]
+    assert uuid.UUID(batch[1]["uuid"]) not in store.rows
+    assert store.rejections == []
+    assert batch[1]["uuid"] in caplog.text
+
+
 def test_the_last_group_may_be_left_for_the_caller_to_commit(store, registry):
     batch = [samples.home_visit(uuid.uuid4()) for _ in range(5)]
     apply_push(store, batch, author=WORKER, registry=registry, group=2)
