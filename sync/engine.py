@@ -358,7 +358,11 @@ class _Batch:
                 self._store_each(waiting)  # pragma: no cover - the store named none
                 return
             except InsertFailed:
-                self._store_each(waiting)
+                if len(waiting) == 1:
+                    ((index, entry),) = waiting
+                    self.results[index] = self._judge_again(entry)
+                else:
+                    self._store_each(waiting)
                 return
             for (index, entry), row in zip(waiting, stored, strict=True):
                 self.stored[entry.item.uuid] = row
@@ -376,14 +380,7 @@ class _Batch:
             self.results[index] = self._store_alone(entry)
 
     def _store_alone(self, entry: NewSubmission, *, again: bool = False) -> ItemResult:
-        """Store one item on its own; return its result.
-
-        An item that fails on a constraint other than its UUID was most likely
-        overtaken since its look-up: two devices registered the same family at the same
-        moment, say. It is judged again, as if it arrived now (the family exists: a
-        rejection). Should it fail once more, the fault is the server's: the item is
-        refused, so the device keeps it and sends it again, and the error is logged.
-        """
+        """Store one item on its own; return its result (see _judge_again)."""
         item = entry.item
         try:
             (row,) = self.store.insert([entry], author=self.author)
@@ -393,15 +390,27 @@ class _Batch:
             if again:
                 _log.exception("could not store submission %s", item.uuid)
                 return ItemResult(str(item.uuid), "refused", code="not_stored")
-            if item.subject_id is not None:
-                self.families.pop(item.subject_id, None)
-                self._look_up({item.subject_id})
-            verdict = self._judge(item, entry.content_hash)
-            if isinstance(verdict, ItemResult):
-                return verdict
-            return self._store_alone(verdict, again=True)
+            return self._judge_again(entry)
         self.stored[item.uuid] = row
         return ItemResult(str(item.uuid), "accepted", receipt=row.receipt())
+
+    def _judge_again(self, entry: NewSubmission) -> ItemResult:
+        """Judge and store anew an item that failed to be stored on its own.
+
+        It was most likely overtaken since its look-up: two devices registered the same
+        family at the same moment (the family exists now: a rejection), or PostgreSQL
+        chose it to give way in a deadlock (stored now). Should it fail once more, the
+        fault is the server's: the item is refused, so the device keeps it and sends it
+        again, and the error is logged.
+        """
+        item = entry.item
+        if item.subject_id is not None:
+            self.families.pop(item.subject_id, None)
+            self._look_up({item.subject_id})
+        verdict = self._judge(item, entry.content_hash)
+        if isinstance(verdict, ItemResult):
+            return verdict
+        return self._store_alone(verdict, again=True)
 
 
 def apply_item(

@@ -32,10 +32,11 @@ class DuplicateKey(Exception):
 
 
 class InsertFailed(Exception):
-    """Entries could not be stored (a constraint other than the UUID): none of them was.
+    """Entries could not be stored, none of them: a constraint other than the UUID, or
+    the database chose their transaction to give way in a deadlock.
 
     The engine then stores a group's items one by one, so the faulty one fails alone,
-    and judges an item that fails alone again (see engine._Batch._store_alone).
+    and judges an item that fails alone again (see engine._Batch._judge_again).
     """
 
 
@@ -120,7 +121,8 @@ class SubmissionStore(Protocol):
         transaction open for the caller to commit.
 
         :raise DuplicateKey: when some of the UUIDs are already stored, with their rows.
-        :raise InsertFailed: when the entries fail on another constraint.
+        :raise InsertFailed: when the entries fail on another constraint, or lose a
+            deadlock.
         """
 
     def record_conflict(

@@ -199,8 +199,9 @@ class SqlSubmissionStore:
         ``commit=False``: the caller commits (and rolls back on failure).
 
         :raise DuplicateKey: when a UUID is already stored (nothing is kept).
-        :raise InsertFailed: when another constraint fails (nothing is kept); the
-            database's error is its ``__cause__``.
+        :raise InsertFailed: when another constraint fails, or PostgreSQL chose this
+            transaction to give way in a deadlock (nothing is kept); the database's
+            error is its ``__cause__``.
         """
         now = utcnow()
         rows = [
@@ -250,9 +251,10 @@ class SqlSubmissionStore:
             raise InsertFailed() from error
         except exc.DBAPIError as error:
             self.session.rollback()
-            if len(entries) > 1 and _should_retry(error):
-                # PostgreSQL: two groups took the same UUIDs in different orders.
-                raise InsertFailed() from None
+            if _should_retry(error):
+                # PostgreSQL: two transactions locked the same rows (UUIDs, families)
+                # in different orders, and this one was chosen to give way.
+                raise InsertFailed() from error
             raise
         except BaseException:
             self.session.rollback()

@@ -452,3 +452,41 @@ def test_a_server_fault_tells_the_device_to_send_the_form_again_in_each_language
         )
         assert len(set(said.values())) == 4
         assert said["en"] != result_message(unreadable, "en")
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # PostgreSQL's deadlock_detected
+
+
+def test_an_item_chosen_to_give_way_in_a_deadlock_is_stored_on_its_retry(
+    app, make_user, make_family, monkeypatch
+):
+    from fieldapp.sync_api import effects
+
+    ana = make_user("ana", "social_worker")
+    family = make_family(assigned_to=(ana,))
+    real = effects.apply_effects
+    faults = []
+
+    def deadlocks(times):
+        def apply(*args, **kwargs):
+            if len(faults) < times:
+                faults.append(1)
+                raise sa.exc.OperationalError("UPDATE family ...", {}, _Deadlock())
+            return real(*args, **kwargs)
+
+        return apply
+
+    monkeypatch.setattr(effects, "apply_effects", deadlocks(1))
+    visit = samples.home_visit(family.id, [str(family.members[0].id)])
+    (once,) = push(app, ana, [visit])
+    assert (once.status, faults) == ("accepted", [1])
+    # Chosen every time: refused, to be sent again; nothing half-stored.
+    faults.clear()
+    monkeypatch.setattr(effects, "apply_effects", deadlocks(2))
+    other = samples.home_visit(family.id, [str(family.members[0].id)])
+    (twice,) = push(app, ana, [other])
+    assert (twice.status, twice.code, faults) == ("refused", "not_stored", [1, 1])
+    with app.app_context():
+        stored = db.session().scalars(sa.select(Submission.uuid)).all()
+        assert {str(u) for u in stored} == {visit["uuid"]}
