@@ -186,10 +186,10 @@ def _advance_query(form_id: str, dialect: str) -> sa.Update:
 
     A family's date moves unless a later submission set it. The group's rows travel
     as one parameter each (see _advance_params), so the database runs one statement
-    instead of one per family: on PostgreSQL, arrays joined by ``unnest`` (1.9 ms
-    instead of 3.1 ms for 40 families, most of it the round trip of each execution);
-    on SQLite, a JSON array read by ``json_each`` (SQLAlchemy then prepares one
-    parameter, not six for each family).
+    instead of one per family: on PostgreSQL, arrays joined by ``unnest`` (about
+    1.8 ms instead of 2.7-3.1 ms for 40 families, most of it the round trip of each
+    execution); on SQLite, a JSON array read by ``json_each`` (0.45 ms instead of
+    0.75 ms: SQLAlchemy prepares one parameter, not six for each family).
     """
     schedule = SCHEDULES[form_id]
     family = db.table_of(Family)
@@ -359,10 +359,15 @@ def _advance_params(
 @functools.cache
 def _sqlite_text(dialect: sa.Dialect) -> tuple[Any, Any, Any]:
     """Return the functions that make a family id, a date and a time SQLite's text."""
-    return tuple(  # type: ignore[return-value]
-        kind.dialect_impl(dialect).bind_processor(dialect) or (lambda value: value)
+    family, day, source = (
+        kind.dialect_impl(dialect).bind_processor(dialect) or _unchanged
         for kind in (sa.Uuid(), sa.Date(), UTCDateTime())
     )
+    return family, day, source
+
+
+def _unchanged(value: Any) -> Any:
+    return value
 
 
 def _member_id(submission: Stored, index: int, row: Mapping[str, Any]) -> uuid.UUID:
