@@ -365,14 +365,16 @@ class _Batch:
                     self._store_each(waiting)
                 return
             for (index, entry), row in zip(waiting, stored, strict=True):
-                self.stored[entry.item.uuid] = row
-                self.results[index] = ItemResult(
-                    str(entry.item.uuid), "accepted", receipt=row.receipt()
-                )
+                self.results[index] = self._accepted(entry, row)
             return
 
     def _replay_entry(self, entry: NewSubmission, row: StoredSubmission) -> ItemResult:
         return self._replay(entry.item, row, entry.content_hash)
+
+    def _accepted(self, entry: NewSubmission, row: StoredSubmission) -> ItemResult:
+        """Remember ``row`` for the rest of the batch; answer ``entry`` as stored."""
+        self.stored[entry.item.uuid] = row
+        return ItemResult(str(entry.item.uuid), "accepted", receipt=row.receipt())
 
     def _store_each(self, waiting: list[tuple[int, NewSubmission]]) -> None:
         """Store each item in a transaction of its own."""
@@ -391,8 +393,7 @@ class _Batch:
                 _log.exception("could not store submission %s", item.uuid)
                 return ItemResult(str(item.uuid), "refused", code="not_stored")
             return self._judge_again(entry)
-        self.stored[item.uuid] = row
-        return ItemResult(str(item.uuid), "accepted", receipt=row.receipt())
+        return self._accepted(entry, row)
 
     def _judge_again(self, entry: NewSubmission) -> ItemResult:
         """Judge and store anew an item that failed to be stored on its own.
@@ -405,8 +406,7 @@ class _Batch:
         """
         item = entry.item
         if item.subject_id is not None:
-            self.families.pop(item.subject_id, None)
-            self._look_up({item.subject_id})
+            self._look_up({item.subject_id})  # what the store says of it now
         verdict = self._judge(item, entry.content_hash)
         if isinstance(verdict, ItemResult):
             return verdict
