@@ -149,9 +149,9 @@ class FormDefinition:
     #: the file it was loaded from, for error messages
     source: str = ""
 
-    @property
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
-        """Return the top-level questions in document order."""
+        """Return the top-level questions in document order (gathered once)."""
         return tuple(q for s in self.sections for q in s.questions)
 
     def all_questions(self) -> Iterator[tuple[str, Question]]:
