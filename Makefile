@@ -2,26 +2,51 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
 FLASK := $(BIN)/flask --app wsgi
 export FLASK_DEBUG ?= 0
+# The tool that writes the lock files (`make lock`); installs never need it.
+UV_VERSION := 0.13.8
+LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --upgrade --custom-compile-command "make lock"
 
-.PHONY: run install install-test translations test test-sqlite test-postgres lint bench clean
+.PHONY: run install install-test translations test test-sqlite test-postgres lint bench \
+	lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
+# Installs take exactly the locked versions, hashes checked (requirements/*.txt, written
+# by `make lock`): a new release of anything cannot change what runs here or in CI.
+# The build tools come first so that fieldapp and any source-only package build with
+# the locked setuptools and Babel, not whatever is newest (--no-build-isolation).
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(PIP) install -q --require-hashes -r requirements/build.txt
+	$(PIP) install -q --require-hashes --no-build-isolation -r requirements/app.txt
+	$(PIP) install -q --no-deps --no-build-isolation -e .
 	$(MAKE) translations
 
 install-test: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	$(PIP) install -q --require-hashes -r requirements/build.txt
+	$(PIP) install -q --require-hashes --no-build-isolation -r requirements/test.txt
+	$(PIP) install -q --no-deps --no-build-isolation -e .
 	$(MAKE) translations
 	./scripts/install-system-deps.sh
 
+# Compiles the catalogs as they are (untranslated entries show the English);
+# completeness is checked by `make lint`, in `make test` and CI.
 translations:
 	$(BIN)/python -m fieldapp.translations_cli compile
+
+## Upgrade every locked version to the newest that pyproject.toml allows. Run it on
+## purpose, run `make test`, and commit the lock files in a commit of their own.
+lock: $(BIN)/python
+	$(PIP) install -q uv==$(UV_VERSION)
+	$(LOCK) pyproject.toml requirements/build.in --extra test -o requirements/test.txt
+	@# The smaller locks take the test lock's versions: what runs is what CI tested.
+	$(LOCK) pyproject.toml requirements/build.in -c requirements/test.txt \
+		-o requirements/app.txt
+	$(LOCK) requirements/build.in -c requirements/test.txt -o requirements/build.txt
 
 ## Install, create the SQLite database, load demo data and serve http://127.0.0.1:5000
 run: install
