@@ -1,5 +1,5 @@
-"""WSGI entry point: `flask --app wsgi ...` and `gunicorn wsgi:app`."""
+"""In a checkout: `flask --app wsgi ...` and `gunicorn wsgi:app` (see fieldapp/wsgi.py)."""
 
-from fieldapp import create_app
+from fieldapp.wsgi import app
 
-app = create_app()
+__all__ = ["app"]

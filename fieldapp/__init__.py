@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from fieldapp import access
+from fieldapp import command_line
 from fieldapp import crypto
 from fieldapp import db
 from fieldapp import errors
@@ -71,4 +72,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(push_bp)
     access.check_every_view_has_a_rule(app)
+    command_line.init_app(app)  # last: wraps every command registered above
     return app

@@ -6,6 +6,15 @@ from typing import Any
 
 from flask import Flask
 
+
+class ConfigError(Exception):
+    """A setting fieldapp refuses to run with; the message says what to set.
+
+    wsgi.py turns it into one line on stderr and a non-zero exit, for `flask --app wsgi`
+    commands and gunicorn alike.
+    """
+
+
 #: The development secret; check_config() refuses to run production with it.
 DEV_SECRET_KEY = "dev"
 
@@ -89,7 +98,7 @@ DEFAULTS: dict[str, Any] = {
 def check_config(app: Flask) -> None:
     """Fail fast on settings that are unsafe outside development."""
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY and not (app.debug or app.testing):
-        raise RuntimeError(
+        raise ConfigError(
             "fieldapp refuses to start with the development secret key. "
             "Set FIELDAPP_SECRET_KEY to a long random value, e.g. "
             '`export FIELDAPP_SECRET_KEY="$(python -c '

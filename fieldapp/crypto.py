@@ -34,26 +34,62 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from fieldapp import db
+from fieldapp.config import ConfigError
 
 
 def _key_file(app: Flask) -> Path:
     return Path(app.instance_path) / "data-keys"
 
 
+#: What to do about a bad key, in the words of a refusal (see _load_keys).
+_NEW_KEY_HINT = (
+    "a key is 32 random bytes in URL-safe base64, e.g. the output of "
+    "`python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'`"
+)
+
+
 def _load_keys(app: Flask) -> list[str]:
+    """Return the configured keys, newest first.
+
+    :raise ConfigError: if there are none, one is not a key, or the key file cannot be
+        read: the data cannot be opened or sealed, so fieldapp must not start.
+    """
     configured: str = app.config["DATA_KEYS"]
     if configured:
-        return [k.strip() for k in configured.split(",") if k.strip()]
-    path = _key_file(app)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(Fernet.generate_key().decode() + "\n", encoding="utf-8")
-        path.chmod(0o600)
-    return [
-        line.strip()
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+        source = "FIELDAPP_DATA_KEYS"
+        keys = [k.strip() for k in configured.split(",") if k.strip()]
+    else:
+        path = _key_file(app)
+        source = f"the data key file {path}"
+        try:
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(Fernet.generate_key().decode() + "\n", encoding="utf-8")
+                path.chmod(0o600)
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            raise ConfigError(
+                f"cannot read {source} ({reason}): make it readable by the user "
+                "running fieldapp, or set FIELDAPP_DATA_KEYS to the keys."
+            ) from None
+        keys = [
+            line.strip()
+            for line in text.splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+    if not keys:
+        raise ConfigError(f"{source} holds no key: {_NEW_KEY_HINT}.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            raw = b""
+        if len(raw) != 32:
+            raise ConfigError(
+                f"key {position} in {source} is not a data key: {_NEW_KEY_HINT}."
+            )
+    return keys
 
 
 #: the prefix, and authenticated data, of values sealed with AES-GCM
@@ -178,5 +214,7 @@ def rotate_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register `flask keys ...`."""
+    """Check the data keys now (a refusal at start, not at the first sensitive answer)
+    and register `flask keys ...`."""
+    _keys(app)
     app.cli.add_command(keys_group)

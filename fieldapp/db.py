@@ -26,6 +26,8 @@ from flask.cli import AppGroup
 from sqlalchemy import event
 from sqlalchemy import orm
 
+from fieldapp.config import ConfigError
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 #: set inside reads(): the SQLite transaction being opened will not write
 _READS_ONLY: ContextVar[bool] = ContextVar("fieldapp_db_reads_only", default=False)
@@ -256,11 +258,28 @@ def reads(db_session: orm.Session | None = None) -> Iterator[None]:
 
 def init_app(app: Flask) -> None:
     """Create the engine for ``app`` and close sessions when its context ends."""
-    db_engine = create_engine(database_url(app))
+    try:
+        db_engine = create_engine(database_url(app))
+    except (sa.exc.ArgumentError, ImportError) as error:
+        # NoSuchModuleError (an unknown dialect or driver) is an ArgumentError too.
+        raise ConfigError(
+            "FIELDAPP_DATABASE_URL is not a database URL fieldapp can use "
+            f"({_first_line(error)}): set it like "
+            "postgresql+psycopg://USER:PASSWORD@HOST/fieldapp, or leave it empty for "
+            "the SQLite file in the instance folder."
+        ) from None
     factory = orm.sessionmaker(db_engine, expire_on_commit=False)
     app.extensions["fieldapp.db"] = _State(db_engine, factory)
     app.teardown_appcontext(_close_session)
     app.cli.add_command(db_group)
+
+
+def _first_line(error: BaseException) -> str:
+    return (
+        str(error).strip().splitlines()[0]
+        if str(error).strip()
+        else type(error).__name__
+    )
 
 
 def _state(app: Flask | None) -> _State:
