@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -46,6 +47,10 @@ class User(Model):
     password_changed_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     #: set after too many failed logins; the account refuses logins until then
     locked_until: orm.Mapped[datetime | None]
+    #: the password was issued by someone else: the owner chooses one at next sign-in
+    must_change_password: orm.Mapped[bool] = orm.mapped_column(
+        default=False, server_default=sa.false()
+    )
 
     def set_password(self, password: str) -> None:
         """Hash and store ``password``."""
@@ -88,6 +93,9 @@ class AuthSession(Model):
     ended_at: orm.Mapped[datetime | None]
     ip: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="")
     user_agent: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
+    #: the device this session registered from (see fieldapp/devices/services.py):
+    #: revoking it ends the session, and API calls must name it
+    device_id: orm.Mapped[uuid.UUID | None] = orm.mapped_column(index=True)
 
     user: orm.Mapped[User] = orm.relationship(lazy="joined")
 

@@ -12,7 +12,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from fieldapp import db
-from fieldapp.auth.models import User
 from fieldapp.families.models import Family
 from fieldapp.models import metadata
 from fieldapp.submissions.models import Submission
@@ -64,13 +63,23 @@ def test_0002_fills_when_each_familys_dates_were_set(
         with scratch.begin() as connection:
             config.attributes["connection"] = connection
             alembic_command.downgrade(config, "0001")
+            # 0001's columns only: the model's table has defaults for later ones.
+            user_0001 = sa.table(
+                "user", *map(sa.column, ("id", "username", "full_name", "role")),
+                *map(sa.column, ("password_hash", "locale", "is_active")),
+                *map(sa.column, ("created_at", "password_changed_at")),
+            )  # fmt: skip
             author = connection.execute(
-                sa.insert(db.table_of(User)).returning(db.table_of(User).c.id),
+                sa.insert(user_0001).returning(user_0001.c.id),
                 {
                     "username": "ana",
                     "full_name": "Ana",
                     "role": "social_worker",
                     "password_hash": "x",
+                    "locale": "sq",
+                    "is_active": True,
+                    "created_at": at(1),
+                    "password_changed_at": at(1),
                 },
             ).scalar_one()
             connection.execute(
