@@ -7,10 +7,11 @@ import pytest
 
 from fieldapp import create_app
 from fieldapp import db
+from fieldapp.config import ConfigError
 
 
 def test_refuses_to_start_in_production_with_the_default_secret_key(tmp_path: Path):
-    with pytest.raises(RuntimeError, match="FIELDAPP_SECRET_KEY"):
+    with pytest.raises(ConfigError, match="FIELDAPP_SECRET_KEY"):
         create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite"})
 
 
