@@ -12,6 +12,10 @@ than the offered rate shows as lower throughput and longer latencies. Printed:
 sustained stored submissions/s, latency of the push requests (p50/p95/p99/max) and of
 the whole sync round (CSRF + push), and every error (non-200, or an item not
 accepted). Targets: >= 200 submissions/s, p99 <= 250 ms, zero errors.
+On SQLite it also samples the write-ahead log's size every second, runs cron's
+checkpoint (`flask cron`, db.checkpoint) every --checkpoint-every seconds while the
+load goes on, and prints the largest log seen and its size at the end, before and
+after a last checkpoint under load.
 Only 127.0.0.1 is contacted; every loop is bounded by --seconds.
 """
 
@@ -133,7 +137,9 @@ class Device(threading.Thread):
     def _push_once(self) -> None:
         items = self._batch()
         started = time.perf_counter()
-        token = self.http.get(self.base + "/api/v1/csrf", timeout=30)
+        token = self.http.get(
+            self.base + "/api/v1/csrf", headers={"X-Device-Id": self.id}, timeout=30
+        )
         sent = time.perf_counter()
         response = self.http.post(
             self.base + "/api/v1/sync/push",
@@ -266,11 +272,54 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+class WalWatch(threading.Thread):
+    """Sample an SQLite file's write-ahead log and checkpoint it as cron would."""
+
+    def __init__(self, url: str, every: float) -> None:
+        super().__init__(daemon=True)
+        self.path = Path(sa.make_url(url).database or "")
+        self.app = make_app(url)
+        self.every = every
+        self.stop = threading.Event()
+        self.largest = 0
+        self.checkpoints: list[db.Checkpoint] = []
+
+    def size(self) -> int:
+        wal = self.path.with_name(self.path.name + "-wal")
+        return wal.stat().st_size if wal.exists() else 0
+
+    def run(self) -> None:
+        next_checkpoint = time.monotonic() + self.every
+        while not self.stop.wait(1.0):
+            self.largest = max(self.largest, self.size())
+            if time.monotonic() >= next_checkpoint:
+                self.checkpoint()
+                next_checkpoint = time.monotonic() + self.every
+
+    def checkpoint(self) -> db.Checkpoint:
+        done = db.checkpoint(self.app)
+        assert done is not None
+        self.checkpoints.append(done)
+        return done
+
+    def report(self, last: db.Checkpoint) -> str:
+        complete = sum(c.complete for c in self.checkpoints)
+        return (
+            f"  sqlite log largest {self.largest / 1e6:5.1f} MB during the run "
+            f"(checkpoint every {self.every:.0f} s: {complete} of "
+            f"{len(self.checkpoints)} complete) | at the end {last.wal_bytes_before / 1e6:5.1f}"
+            f" MB, after a checkpoint under load {last.wal_bytes_after / 1e6:5.1f} MB "
+            f"| database {self.path.stat().st_size / 1e6:5.1f} MB"
+        )
+
+
 def run(kind: str, args: Any, log: Path) -> None:
     """Run the load on a fresh ``kind`` database and print one block of figures."""
+    wal_line = ""
     with fresh_database(kind) as url:
         names = _make_users(url, args.devices)
         server = Server(url, args.workers, args.worker_class, log)
+        watch = WalWatch(url, args.checkpoint_every) if kind == "sqlite" else None
         try:
             interval = args.devices * 5.5 / args.rate  # 5.5 items per batch on average
             devices = [
@@ -288,6 +337,13 @@ def run(kind: str, args: Any, log: Path) -> None:
             for device in devices:
                 device.start_at, device.stop_at = start_at, start_at + args.seconds
             server_cpu, own_cpu = server.cpu_seconds(), time.process_time()
+            if watch is not None:
+                watch.start()
+                # The last checkpoint runs while the devices are still pushing.
+                time.sleep(max(0.0, start_at + args.seconds - 2 - time.monotonic()))
+                watch.stop.set()
+                watch.join()
+                wal_line = "\n" + watch.report(watch.checkpoint())
             for device in devices:
                 device.join(timeout=args.seconds + 120)
             # The window runs until the last push started in it has its answer.
@@ -321,6 +377,7 @@ def run(kind: str, args: Any, log: Path) -> None:
         f"{own_cpu / elapsed:4.2f} cores | of {os.cpu_count()}\n"
         f"  errors     {len(errors)}"
         + (f"  e.g. {sorted(set(errors))[:3]}" if errors else "")
+        + wal_line
     )
     verdicts = [
         ("throughput >= 200/s", accepted / elapsed >= 200),
@@ -343,6 +400,12 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
+    parser.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=20,
+        help="SQLite: seconds between checkpoints during the run (cron: 300)",
+    )
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     print(f"# bench/load.py  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  {machine()}")

@@ -22,6 +22,7 @@ from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
 from fieldapp.courses.routes import bp as courses_bp
 from fieldapp.demo import cli as demo_cli
+from fieldapp.devices import services as devices
 from fieldapp.devices.routes import bp as devices_bp
 from fieldapp.extensions import csrf
 from fieldapp.families.routes import bp as families_bp
@@ -49,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     sessions.init_app(app)  # must run before i18n: the locale follows the user
+    devices.init_app(app)  # after sessions: binds them to the device a request names
     i18n.init_app(app)
     errors.init_app(app)
     headers.init_app(app)

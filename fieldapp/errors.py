@@ -54,6 +54,7 @@ class AppError(Exception):
         errors: dict[str, Any] | None = None,
         code: str | None = None,
         status_code: int | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         if status_code is not None:
@@ -61,6 +62,8 @@ class AppError(Exception):
         self.message = message
         self.errors = errors or {}
         self.code = code
+        #: more fields for the JSON body (an API client's instructions, e.g. wipe)
+        self.extra = extra or {}
 
 
 class NotFoundError(AppError):
@@ -115,11 +118,12 @@ def render_error(
     message: str | None = None,
     errors: dict[str, Any] | None = None,
     code: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Response:
     """Render an error as JSON under /api/ and as a page elsewhere."""
     text = message or str(MESSAGES.get(status, MESSAGES[400 if status < 500 else 500]))
     if is_api_request():
-        response = jsonify(error_body(status, text, errors, code))
+        response = jsonify(error_body(status, text, errors, code) | (extra or {}))
     else:
         response = Response(
             render_template(
@@ -132,7 +136,9 @@ def render_error(
 
 
 def _handle_app_error(error: AppError) -> Response:
-    return render_error(error.status_code, error.message, error.errors, error.code)
+    return render_error(
+        error.status_code, error.message, error.errors, error.code, error.extra
+    )
 
 
 def _handle_csrf_error(error: CSRFError) -> Response:

@@ -1,4 +1,16 @@
-"""Register devices, check them on every API call, record what they report, revoke."""
+"""Register devices, bind sessions to them, check them on every request, revoke.
+
+A login session is bound to the first device of its user that it names (the
+X-Device-Id header the phone's script sends with every API call, or a registration).
+From then on:
+- an API call of that session must name that device (403 device_required without it);
+- a request that names another device ends the session (401): a copied cookie cannot
+  carry on under a fresh device id;
+- revoking the device ends its sessions at once, so the cookie opens no page at all, and
+  any request that names the device is told to wipe (403 device_revoked, wipe: true).
+Page navigations carry no header (browsers send none); they are covered by the session
+ending when its device is revoked.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +18,22 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import Flask
 from flask import g
+from flask import request
+from flask_babel import gettext as _
 
 from fieldapp import db
+from fieldapp.audit import log
+from fieldapp.auth.models import AuthSession
 from fieldapp.auth.models import User
+from fieldapp.auth.sessions import end_session
 from fieldapp.db import utcnow
 from fieldapp.devices.models import Device
 from fieldapp.errors import AppError
+
+#: Endpoints any client may call without naming its device.
+_NO_DEVICE_NEEDED = frozenset({"sync_api.openapi"})
 
 
 class DeviceRevoked(AppError):
@@ -21,7 +42,26 @@ class DeviceRevoked(AppError):
     status_code = 403
 
     def __init__(self) -> None:
-        super().__init__(code="device_revoked")
+        super().__init__(
+            _(
+                "This device was disconnected by an administrator. "
+                "The data kept on it is being erased."
+            ),
+            code="device_revoked",
+            extra={"wipe": True},
+        )
+
+
+class DeviceRequired(AppError):
+    """The session is bound to a device, and this API call did not name it."""
+
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("This session belongs to a registered device; send its device id."),
+            code="device_required",
+        )
 
 
 class DeviceTaken(AppError):
@@ -38,13 +78,7 @@ def check(user: User, device_id: uuid.UUID) -> Device | None:
 
     :raise DeviceRevoked: (403) if it was revoked; DeviceTaken (409) if someone else's.
     """
-    checked: dict[uuid.UUID, Device | None] = g.setdefault("checked_devices", {})
-    if device_id in checked:  # checked before in this request (and kept alive)
-        device = checked[device_id]
-    else:
-        with db.reads():
-            device = db.session().get(Device, device_id)
-        checked[device_id] = device
+    device = _known(device_id)  # looked up once per request
     if device is None:
         return None
     if device.revoked_at is not None:
@@ -66,6 +100,7 @@ def register(
         device = Device(id=device_id, user_id=user.id)
         db.session().add(device)
         g.checked_devices[device_id] = device
+    bind(device)
     device.app_version = app_version[:32]
     device.user_agent = user_agent[:300]
     device.last_seen_at = utcnow()
@@ -89,11 +124,91 @@ def report(
         device.app_version = app_version[:32]
 
 
-def revoke(device: Device, by: User) -> None:
-    """Revoke ``device``: its next API call is refused and told to wipe its data."""
+def revoke(device: Device, by: User) -> int:
+    """Revoke ``device`` and end its sessions; return how many sessions ended.
+
+    Its next request that names it is refused and told to wipe its data; the view
+    commits.
+    """
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         device.revoked_by_id = by.id
+    ended = db.session().execute(
+        sa.update(AuthSession)
+        .where(AuthSession.device_id == device.id, AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def header_device_id() -> uuid.UUID | None:
+    """Return the request's X-Device-Id header as a UUID (None when absent).
+
+    :raise AppError: (400 bad_device_id) if it is there but not a UUID.
+    """
+    value = request.headers.get("X-Device-Id", "").strip()
+    if not value:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise AppError(
+            _("This is not a device id."),
+            status_code=400,
+            code="bad_device_id",
+            errors={"X-Device-Id": [_("Not a device id.")]},
+        ) from None
+
+
+def _known(device_id: uuid.UUID) -> Device | None:
+    checked: dict[uuid.UUID, Device | None] = g.setdefault("checked_devices", {})
+    if device_id not in checked:
+        with db.reads():
+            checked[device_id] = db.session().get(Device, device_id)
+    return checked[device_id]
+
+
+def guard_request() -> None:
+    """Apply the session-device rules of this module's docstring (before_request).
+
+    Runs after the session is loaded, on every request.
+    """
+    device_id = header_device_id()
+    g.device_id = device_id
+    device = _known(device_id) if device_id is not None else None
+    if device is not None and device.revoked_at is not None:
+        # Signed in or not: whoever holds this device must wipe it.
+        raise DeviceRevoked()
+    auth_session: AuthSession | None = g.get("auth_session")
+    if auth_session is None or request.endpoint in _NO_DEVICE_NEEDED:
+        return
+    bound = auth_session.device_id
+    if bound is None:
+        if device is not None and device.user_id == auth_session.user_id:
+            bind(device)
+            db.session().commit()
+        return
+    if device_id is None:
+        if request.path.startswith("/api/"):
+            raise DeviceRequired()
+        return
+    if device_id != bound:
+        log.record("session_device_mismatch", "device", device_id, bound=str(bound))
+        end_session()
+        db.session().commit()
+        raise AppError(status_code=401, code="login_required")
+
+
+def bind(device: Device) -> None:
+    """Bind the current session, if not bound yet, to ``device``; the caller commits."""
+    auth_session: AuthSession | None = g.get("auth_session")
+    if auth_session is not None and auth_session.device_id is None:
+        auth_session.device_id = device.id
+
+
+def init_app(app: Flask) -> None:
+    """Check the device a request names; call it after the session is loaded."""
+    app.before_request(guard_request)
 
 
 def all_devices() -> list[tuple[Device, User]]:

@@ -26,6 +26,7 @@ from fieldapp.access import require
 from fieldapp.db import utcnow
 from fieldapp.errors import AppError
 from fieldapp.errors import ValidationFailed
+from fieldapp.extensions import csrf_after_sign_in
 from fieldapp.push import keys
 from fieldapp.push import sender
 from fieldapp.push.models import PushSubscription
@@ -62,23 +63,6 @@ def _json_body(schema: ma.Schema) -> dict[str, Any]:
     return loaded
 
 
-def _device_id() -> uuid.UUID | None:
-    """Return the X-Device-Id header as a UUID.
-
-    :raise 422: if the header is present but not a UUID.
-    """
-    value = request.headers.get("X-Device-Id", "").strip()
-    if not value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValidationFailed(
-            errors={"X-Device-Id": [_("This is not a device id.")]},
-            code="invalid_device_id",
-        ) from None
-
-
 @bp.get("/api/v1/push/key")
 @require()
 def key() -> Response:
@@ -98,10 +82,12 @@ def key() -> Response:
 
 @bp.post("/api/v1/push/subscriptions")
 @require()
+@csrf_after_sign_in
 def subscribe_submit() -> tuple[Response, int]:
     """Store (or move to this user) the browser's push subscription."""
     data = _json_body(PushSubscriptionSchema())
-    device_id = _device_id()
+    # Checked (a UUID, not revoked) by devices.guard_request.
+    device_id: uuid.UUID | None = g.get("device_id")
     dbs = db.session()
     subscription = dbs.scalar(
         sa.select(PushSubscription).where(PushSubscription.endpoint == data["endpoint"])
@@ -143,6 +129,7 @@ def _drop_extra_subscriptions(user_id: int) -> None:
 
 @bp.delete("/api/v1/push/subscriptions")
 @require()
+@csrf_after_sign_in
 def unsubscribe_submit() -> Response:
     """Forget one of the signed-in user's subscriptions (204 even if it is unknown)."""
     data = _json_body(UnsubscribeSchema())

@@ -87,12 +87,16 @@ SCHEMAS: dict[str, Any] = {
                 ["id"],
                 {
                     "id": _UUID,
-                    "pending_count": {"type": "integer", "minimum": 0},
+                    "pending_count": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "maximum": 1_000_000,
+                    },
                     "oldest_pending_at": {
                         "type": ["string", "null"],
                         "format": "date-time",
                     },
-                    "app_version": _STR,
+                    "app_version": {"type": "string", "maxLength": 32},
                 },
             ),
             "items": {"type": "array", "items": _ref("Item"), "maxItems": 100},
@@ -214,21 +218,48 @@ SCHEMAS: dict[str, Any] = {
 }
 
 _CSRF = [{"name": "X-CSRFToken", "in": "header", "required": True, "schema": _STR}]
-_DEVICE = [{"name": "X-Device-Id", "in": "header", "required": False, "schema": _UUID}]
+_DEVICE = [
+    {
+        "name": "X-Device-Id",
+        "in": "header",
+        "required": False,
+        "description": "This browser's device id. Once a session has named a device "
+        "of its user (or registered one), every API call of that session must name it.",
+        "schema": _UUID,
+    }
+]
+#: What any call that needs a session may answer (the device header is checked first).
 _AUTH_ERRORS = {
-    "401": _error("Not signed in: login_required or session_expired."),
-    "403": _error("device_revoked, with wipe: true."),
+    "400": _error("bad_device_id: the X-Device-Id header is not a UUID."),
+    "401": _error(
+        "Not signed in: login_required or session_expired (also when the session "
+        "named another device than its own, which ends it)."
+    ),
+    "403": _error(
+        "device_revoked, with wipe: true (the browser erases its data); or "
+        "device_required: the session is bound to a device and the call did not "
+        "name it."
+    ),
+    "409": _error("device_taken: the device id belongs to another user."),
 }
+
+
+_SUBSCRIBED = _obj(
+    ["subscribed", "created"],
+    {"subscribed": {"type": "boolean"}, "created": {"type": "boolean"}},
+)
 
 
 def openapi_document() -> dict[str, Any]:
     """Return the OpenAPI 3.1 document."""
     post_errors = {
-        "400": _error("Malformed JSON, wrong envelope shape, or CSRF token missing."),
         **_AUTH_ERRORS,
-        "409": _error("The device id belongs to another user."),
-        "413": _error("The body is too large."),
-        "415": _error("The body is not JSON."),
+        "400": _error(
+            "bad_device_id, malformed_json, bad_request (wrong envelope shape; "
+            "errors says where), or csrf (the X-CSRFToken header is missing or wrong)."
+        ),
+        "413": _error("too_large: the body is too large."),
+        "415": _error("not_json: the body is not JSON."),
     }
     return {
         "openapi": "3.1.0",
@@ -293,7 +324,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "200": _json(_ref("PushResponse"), "One result per item."),
                         **post_errors,
-                        "422": _error("Too many items in one batch."),
+                        "422": _error("too_many_items: too many items in one batch."),
                     },
                 }
             },
@@ -321,6 +352,7 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/push/key": {
                 "get": {
                     "operationId": "pushKey",
+                    "parameters": _DEVICE,
                     "responses": {
                         "200": _json(
                             _obj(["publicKey"], {"publicKey": _STR}),
@@ -344,9 +376,13 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "201": {"description": "Subscribed."},
-                        "200": {"description": "Already subscribed."},
+                        "201": _json(_SUBSCRIBED, "Subscribed."),
+                        "200": _json(_SUBSCRIBED, "Already subscribed."),
                         **post_errors,
+                        "422": _error(
+                            "invalid_subscription: not a usable subscription "
+                            "(errors says which field)."
+                        ),
                     },
                 },
                 "delete": {
@@ -361,8 +397,9 @@ def openapi_document() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "204": {"description": "Unsubscribed."},
-                        **_AUTH_ERRORS,
+                        "204": {"description": "Unsubscribed (or was not)."},
+                        **post_errors,
+                        "422": _error("invalid_subscription: no endpoint given."),
                     },
                 },
             },

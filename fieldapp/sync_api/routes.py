@@ -1,8 +1,8 @@
 """The sync API under /api/v1: CSRF token, devices, push, pull and the OpenAPI document.
 
-CSRF: the POST views are exempt from the app-wide check only so that a signed-out
-device hears 401 (sign in) before 400 (token); each of them calls ``csrf.protect()``
-right after the sign-in check, so the X-CSRFToken header is always required.
+CSRF: the POST views check the X-CSRFToken header after the sign-in check
+(``csrf_after_sign_in``), so a signed-out device hears 401 (sign in) before 400 (token).
+The device a request names is checked app-wide first (fieldapp/devices/services.py).
 """
 
 from __future__ import annotations
@@ -10,12 +10,10 @@ from __future__ import annotations
 import gzip
 import json
 import uuid
-from collections.abc import Callable
 from datetime import UTC
 from datetime import date
 from datetime import datetime
 from typing import Any
-from typing import TypeVar
 
 from flask import Blueprint
 from flask import Response
@@ -32,10 +30,8 @@ from fieldapp import db
 from fieldapp.access import require
 from fieldapp.audit import log
 from fieldapp.devices import services as devices
-from fieldapp.devices.services import DeviceRevoked
 from fieldapp.errors import AppError
-from fieldapp.errors import error_body
-from fieldapp.extensions import csrf
+from fieldapp.extensions import csrf_after_sign_in
 from fieldapp.i18n import current_language
 from fieldapp.submissions.ingest import ingest_batch
 from fieldapp.submissions.ingest import record_ingest
@@ -51,51 +47,21 @@ bp = Blueprint("sync_api", __name__)
 #: endpoints that answer without a signed-in user
 _PUBLIC = {"sync_api.openapi"}
 
-_View = TypeVar("_View", bound=Callable[..., Any])
-
-
-def _csrf_exempt(view: _View) -> _View:
-    """Exempt ``view`` from the app-wide CSRF check (it calls csrf.protect itself)."""
-    # Flask-WTF has no type hints: give its decorator the type it has.
-    exempt: Callable[[_View], _View] = csrf.exempt
-    return exempt(view)
-
 
 @bp.before_request
 def _signed_in_and_device_allowed() -> Response | None:
-    """Refuse anonymous calls (401) and revoked devices (403, wipe) before anything."""
+    """Refuse anonymous calls (401) and someone else's device (409) before anything.
+
+    A revoked device was told to wipe before this (devices.guard_request).
+    """
     if request.endpoint in _PUBLIC:
         return None
     if g.get("user") is None:
         code = "session_expired" if g.get("session_expired") else "login_required"
         raise AppError(status_code=401, code=code)
-    header = request.headers.get("X-Device-Id")
-    if header:
-        try:
-            devices.check(g.user, uuid.UUID(header))
-        except ValueError:
-            raise AppError(
-                status_code=400,
-                code="bad_device_id",
-                errors={"X-Device-Id": [_("Not a device id.")]},
-            ) from None
+    if g.get("device_id") is not None:
+        devices.check(g.user, g.device_id)
     return None
-
-
-@bp.errorhandler(DeviceRevoked)
-def _revoked(error: DeviceRevoked) -> Response:
-    body = error_body(
-        403,
-        _(
-            "This device was disconnected by an administrator. "
-            "The data kept on it is being erased."
-        ),
-        code="device_revoked",
-    )
-    body["wipe"] = True
-    response = jsonify(body)
-    response.status_code = 403
-    return response
 
 
 @bp.after_request
@@ -149,11 +115,10 @@ def csrf_token() -> Response:
 
 
 @bp.post("/devices")
-@_csrf_exempt
 @require()
+@csrf_after_sign_in
 def devices_submit() -> Response:
     """Register the browser's device id for the signed-in user."""
-    csrf.protect()
     data = _load(DeviceRegistrationSchema(), _json_body())
     device = devices.register(
         g.user,
@@ -168,11 +133,10 @@ def devices_submit() -> Response:
 
 
 @bp.post("/sync/push")
-@_csrf_exempt
 @require()
+@csrf_after_sign_in
 def push_submit() -> Response:
     """Ingest a batch of submissions; each item is stored (or not) on its own."""
-    csrf.protect()
     envelope = _load(PushSchema(), _json_body())
     limit = current_app.config["SYNC_MAX_ITEMS"]
     if len(envelope["items"]) > limit:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from fieldapp import db
 from fieldapp.audit.models import AccessLogEntry
+from fieldapp.auth.models import AuthSession
 from fieldapp.devices.models import Device
 from fieldapp.submissions.models import Submission
 from sync import samples
@@ -41,7 +42,11 @@ def test_register_then_push_records_the_reported_figures(app, client, auth, make
         },
         "items": [samples.home_visit(uuid.uuid4())],
     }
-    client.post("/api/v1/sync/push", json=body, headers={"X-CSRFToken": csrf})
+    client.post(
+        "/api/v1/sync/push",
+        json=body,
+        headers={"X-CSRFToken": csrf, "X-Device-Id": device},
+    )
     with app.app_context():
         stored = db.session().get(Device, uuid.UUID(device))
         assert stored.pending_count == 4
@@ -116,3 +121,134 @@ def test_revoke_needs_csrf(client, auth, make_user):
     auth.login("root")
     response = client.post(f"/devices/{uuid.uuid4()}/revoke")
     assert response.status_code == 400
+
+
+def _bound_session(client, auth, username="ana"):
+    """Sign ``username`` in and register a device, as the phone does; return its id."""
+    auth.login(username)
+    device = str(uuid.uuid4())
+    response = register(client, device, token(client))
+    assert response.status_code == 200
+    return device
+
+
+def _revoke_as_admin(signed_in, device):
+    admin, csrf = signed_in("root")
+    response = admin.post(f"/devices/{device}/revoke", data={"csrf_token": csrf})
+    assert response.status_code == 302
+
+
+def _is_login_redirect(response):
+    return response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_registering_binds_the_session_to_the_device(app, client, auth, make_user):
+    make_user("ana")
+    device = _bound_session(client, auth)
+    with app.app_context():
+        bound = (
+            db.session()
+            .scalars(
+                sa.select(AuthSession.device_id).where(AuthSession.ended_at.is_(None))
+            )
+            .all()
+        )
+    assert bound == [uuid.UUID(device)]
+
+
+def test_revoking_a_device_ends_its_session_everywhere(
+    app, client, auth, make_user, signed_in
+):
+    make_user("ana")
+    make_user("root", "admin")
+    device = _bound_session(client, auth)
+    assert (
+        client.get("/api/v1/sync/pull", headers={"X-Device-Id": device}).status_code
+        == 200
+    )
+
+    _revoke_as_admin(signed_in, device)
+
+    # The stolen cookie, without the header, with a fresh device id, and on pages.
+    fresh = str(uuid.uuid4())
+    assert client.get("/api/v1/sync/pull").status_code == 401
+    assert client.get("/api/v1/csrf").status_code == 401
+    assert client.get("/api/v1/csrf", headers={"X-Device-Id": fresh}).status_code == 401
+    assert register(client, fresh, "any-token").status_code == 401
+    for page in ("/", "/families/", "/submissions/", "/outbox"):
+        assert _is_login_redirect(client.get(page)), page
+    # Naming the revoked device still tells whoever holds it to wipe.
+    response = client.get("/api/v1/sync/pull", headers={"X-Device-Id": device})
+    assert response.status_code == 403
+    assert response.json["wipe"] is True
+    with app.app_context():
+        assert db.session().get(Device, uuid.UUID(fresh)) is None
+        open_sessions = db.session().scalar(
+            sa.select(sa.func.count())
+            .select_from(AuthSession)
+            .join(AuthSession.user)
+            .where(AuthSession.ended_at.is_(None), AuthSession.user.has(username="ana"))
+        )
+        assert open_sessions == 0
+
+
+def test_a_bound_session_refuses_api_calls_that_do_not_name_its_device(
+    client, auth, make_user
+):
+    make_user("ana")
+    device = _bound_session(client, auth)
+    response = client.get("/api/v1/sync/pull")
+    assert response.status_code == 403
+    assert response.json["error"] == "device_required"
+    assert (
+        client.get("/api/v1/sync/pull", headers={"X-Device-Id": device}).status_code
+        == 200
+    )
+    # Pages carry no header (browsers send none on a navigation) and still open.
+    assert client.get("/families/").status_code == 200
+
+
+def test_a_bound_session_that_names_another_device_is_ended(
+    app, client, auth, make_user
+):
+    make_user("ana")
+    device = _bound_session(client, auth)
+    other = str(uuid.uuid4())
+    response = client.get("/api/v1/csrf", headers={"X-Device-Id": other})
+    assert response.status_code == 401
+    assert (
+        client.get("/api/v1/csrf", headers={"X-Device-Id": device}).status_code == 401
+    )
+    assert _is_login_redirect(client.get("/families/"))
+    with app.app_context():
+        logged = db.session().scalar(
+            sa.select(AccessLogEntry).where(
+                AccessLogEntry.action == "session_device_mismatch"
+            )
+        )
+        assert logged is not None
+        assert logged.record_id == other
+
+
+def test_a_new_session_binds_to_the_known_device_it_names(app, client, auth, make_user):
+    make_user("ana")
+    device = _bound_session(client, auth)
+    auth.logout()
+    auth.login("ana")
+    # The phone's first call after signing in again names its registered device.
+    assert (
+        client.get("/api/v1/csrf", headers={"X-Device-Id": device}).status_code == 200
+    )
+    assert client.get("/api/v1/sync/pull").json["error"] == "device_required"
+
+
+def test_a_session_never_binds_to_someone_elses_device(app, client, auth, make_user):
+    make_user("ana")
+    make_user("dea")
+    device = _bound_session(client, auth, "ana")
+    auth.logout()
+    auth.login("dea")
+    response = client.get("/api/v1/csrf", headers={"X-Device-Id": device})
+    assert response.status_code == 409
+    # Not bound: dea's calls without a header still work.
+    assert client.get("/api/v1/csrf").status_code == 200

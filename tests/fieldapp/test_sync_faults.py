@@ -281,7 +281,11 @@ class Device:
 
     def push(self, items: list[dict[str, Any]], base: str = "") -> requests.Response:
         """Push ``items`` as one batch (through ``base`` when given)."""
-        token = self.http.get(self.base + "/api/v1/csrf", timeout=30).json()
+        # Every API call names the device, as the phone does: the session is bound
+        # to the device its first push registered.
+        token = self.http.get(
+            self.base + "/api/v1/csrf", headers={"X-Device-Id": self.id}, timeout=30
+        ).json()
         body = {
             "protocol": 1,
             "device": {

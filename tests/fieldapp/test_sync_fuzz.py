@@ -126,9 +126,16 @@ class Api:
 
     def __init__(self, client: Any, auth: Any) -> None:
         self.client = client
-        auth.login("ana")
-        self.token = client.get("/api/v1/csrf").json["csrf_token"]
+        self.auth = auth
         self.device = str(uuid.uuid4())
+        self.sign_in_again()
+
+    def sign_in_again(self) -> None:
+        """Sign in (again) and take a token, naming this device as the phone does."""
+        self.auth.login("ana")
+        self.token = self.client.get(
+            "/api/v1/csrf", headers={"X-Device-Id": self.device}
+        ).json["csrf_token"]
 
     def envelope(self, items: list[Any]) -> dict[str, Any]:
         """Return a valid push envelope around ``items``."""
@@ -146,12 +153,12 @@ class Api:
     def post(
         self, path: str, data: bytes, content_type: str = "application/json"
     ) -> Any:
-        """POST raw bytes with the CSRF token."""
+        """POST raw bytes with the CSRF token, naming the device as the phone does."""
         return self.client.post(
             path,
             data=data,
             content_type=content_type,
-            headers={"X-CSRFToken": self.token},
+            headers={"X-CSRFToken": self.token, "X-Device-Id": self.device},
         )
 
 
@@ -486,11 +493,26 @@ def test_device_registration_with_any_body_never_fails_the_server(api, unchanged
 @example(cursor=b"0" * 2000, device=None)
 @example(cursor=b"eyJ0IjogIjk5OTktMTItMzEifQ==", device="not a uuid")
 def test_pull_with_any_cursor_never_fails_the_server(api, unchanged, cursor, device):
-    headers = {"X-Device-Id": device} if device is not None else {}
+    headers = {"X-Device-Id": api.device if device is None else device}
     query = "cursor=" + urllib.parse.quote_from_bytes(cursor)
     response = api.client.get("/api/v1/sync/pull", query_string=query, headers=headers)
     check_answer(response)
-    assert response.status_code in (200, 400)
+    if _another_device(device, api.device):
+        # The session is bound to api.device: naming another one ends it.
+        assert response.status_code == 401
+        api.sign_in_again()
+    elif device is not None and not device.strip():
+        # A blank header names no device, which a bound session refuses.
+        assert response.status_code in (200, 403)
+    else:
+        assert response.status_code in (200, 400)
+
+
+def _another_device(header: str | None, own: str) -> bool:
+    try:
+        return header is not None and uuid.UUID(header.strip()) != uuid.UUID(own)
+    except ValueError:
+        return False
 
 
 # --- the bugs the fuzzing found, pinned ----------------------------------------------

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import base64
 import uuid
 
 import jsonschema
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from openapi_spec_validator import validate
 
 from sync import samples
@@ -65,6 +68,8 @@ def test_real_responses_match_the_document(
         "junk",
     ]
     body = {"protocol": 1, "device": {"id": device}, "items": items}
+    # The session is bound to the device it registered: every call names it.
+    headers["X-Device-Id"] = device
     for _ in range(2):
         push = client.post("/api/v1/sync/push", json=body, headers=headers)
         assert push.status_code == 200
@@ -83,11 +88,149 @@ def test_real_responses_match_the_document(
             "/api/v1/sync/push", data="x", content_type="text/plain", headers=headers
         ),
     )
-    pull = client.get("/api/v1/sync/pull")
+    pull = client.get("/api/v1/sync/pull", headers=headers)
     check(document, "/api/v1/sync/pull", "get", pull)
     check(
         document,
         "/api/v1/sync/pull",
         "get",
-        client.get(f"/api/v1/sync/pull?cursor={pull.json['cursor']}"),
+        client.get(f"/api/v1/sync/pull?cursor={pull.json['cursor']}", headers=headers),
     )
+
+
+def _expect(document, path, method, response, status, error=None):
+    assert response.status_code == status, response.get_data(as_text=True)
+    if error is not None:
+        assert response.json["error"] == error
+    if status == 204:
+        assert str(status) in document["paths"][path][method]["responses"]
+        assert response.get_data() == b""
+    else:
+        check(document, path, method, response)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+_KEY = ec.generate_private_key(ec.SECP256R1()).public_key()
+SUBSCRIPTION = {
+    "endpoint": "https://fcm.googleapis.com/fcm/send/abc",
+    "keys": {
+        "p256dh": _b64url(
+            _KEY.public_bytes(
+                serialization.Encoding.X962,
+                serialization.PublicFormat.UncompressedPoint,
+            )
+        ),
+        "auth": _b64url(b"sixteen byte key"),
+    },
+}
+
+
+def test_every_status_the_api_answers_is_in_the_document(
+    client, auth, make_user, document
+):
+    subs = "/api/v1/push/subscriptions"
+    # Signed out: 401 before any CSRF check, on every route that needs a session.
+    for path, method in (
+        ("/api/v1/csrf", "get"),
+        ("/api/v1/devices", "post"),
+        ("/api/v1/sync/push", "post"),
+        ("/api/v1/sync/pull", "get"),
+        ("/api/v1/push/key", "get"),
+        (subs, "post"),
+        (subs, "delete"),
+    ):
+        response = client.open(path, method=method.upper(), json={})
+        _expect(document, path, method, response, 401, "login_required")
+    make_user("ana")
+    make_user("dea")
+    auth.login("ana")
+    bad = {"X-Device-Id": "not-a-uuid"}
+    _expect(
+        document,
+        "/api/v1/csrf",
+        "get",
+        client.get("/api/v1/csrf", headers=bad),
+        400,
+        "bad_device_id",
+    )
+    csrf = client.get("/api/v1/csrf").json["csrf_token"]
+    headers = {"X-CSRFToken": csrf}
+    _expect(
+        document,
+        subs,
+        "post",
+        client.post(subs, data="x", content_type="text/plain", headers=headers),
+        415,
+        "not_json",
+    )
+    _expect(
+        document,
+        subs,
+        "post",
+        client.post(subs, json={"endpoint": "nope"}, headers=headers),
+        422,
+        "invalid_subscription",
+    )
+    _expect(
+        document,
+        subs,
+        "delete",
+        client.delete(subs, json={}, headers=headers),
+        422,
+        "invalid_subscription",
+    )
+    _expect(document, subs, "post", client.post(subs, json=SUBSCRIPTION), 400, "csrf")
+    _expect(
+        document,
+        subs,
+        "post",
+        client.post(subs, json=SUBSCRIPTION, headers=headers),
+        201,
+    )
+    _expect(
+        document,
+        subs,
+        "post",
+        client.post(subs, json=SUBSCRIPTION, headers=headers),
+        200,
+    )
+    _expect(
+        document,
+        subs,
+        "delete",
+        client.delete(
+            subs, json={"endpoint": SUBSCRIPTION["endpoint"]}, headers=headers
+        ),
+        204,
+    )
+    # Bind the session to a device, then leave the header out.
+    device = str(uuid.uuid4())
+    registered = client.post(
+        "/api/v1/devices",
+        json={"device_id": device},
+        headers=headers | {"X-Device-Id": device},
+    )
+    _expect(document, "/api/v1/devices", "post", registered, 200)
+    _expect(
+        document,
+        "/api/v1/sync/pull",
+        "get",
+        client.get("/api/v1/sync/pull"),
+        403,
+        "device_required",
+    )
+    _expect(
+        document,
+        "/api/v1/push/key",
+        "get",
+        client.get("/api/v1/push/key"),
+        403,
+        "device_required",
+    )
+    auth.logout()
+    auth.login("dea")
+    taken = client.get("/api/v1/csrf", headers={"X-Device-Id": device})
+    _expect(document, "/api/v1/csrf", "get", taken, 409, "device_taken")

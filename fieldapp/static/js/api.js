@@ -72,8 +72,12 @@ export async function apiFetch(path, { method = 'GET', body, csrf, deviceId, tim
   return data;
 }
 
-/** Return a CSRF token minted for the current session (401 ApiError when signed out). */
-export async function freshCsrf() {
-  const data = await apiFetch('/api/v1/csrf');
+/**
+ * Return a CSRF token minted for the current session (401 ApiError when signed out).
+ * @param {string} [deviceId] this browser's device id: a session bound to it refuses
+ *   API calls that do not name it
+ */
+export async function freshCsrf(deviceId) {
+  const data = await apiFetch('/api/v1/csrf', { deviceId });
   return data.csrf_token;
 }

@@ -16,11 +16,15 @@ function csrfToken() {
   return meta ? meta.content : '';
 }
 
-/** Return this device's id if the sync code made one (never makes one itself). */
+/**
+ * Return this device's id for the signed-in user if the sync code made one (never makes
+ * one itself). The session is bound to it: API calls must name it.
+ */
 async function knownDeviceId() {
   try {
     const { getMeta } = await import('./local-db.js');
-    return (await getMeta('deviceId')) || '';
+    const user = await getMeta('user');
+    return (user && (await getMeta(`deviceId:${user.id}`))) || '';
   } catch {
     return '';
   }
@@ -29,7 +33,7 @@ async function knownDeviceId() {
 async function callApi(method, url, body) {
   const headers = { Accept: 'application/json', 'X-CSRFToken': csrfToken() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const deviceId = method === 'POST' ? await knownDeviceId() : '';
+  const deviceId = await knownDeviceId();
   if (deviceId) headers['X-Device-Id'] = deviceId;
   const response = await fetch(url, {
     method, headers, credentials: 'same-origin', cache: 'no-store',

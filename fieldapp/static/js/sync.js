@@ -41,6 +41,20 @@ export async function deviceId(userId, { renew = false } = {}) {
   return id;
 }
 
+/**
+ * Return a CSRF token, naming this browser's device id: the server binds the session to
+ * it and refuses API calls of that session that do not name it. An id the server gave
+ * to someone else (409) is replaced first.
+ */
+async function csrfFor(user) {
+  try {
+    return await freshCsrf(await deviceId(user.id));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== 409) throw err;
+    return freshCsrf(await deviceId(user.id, { renew: true }));
+  }
+}
+
 async function register(user, csrf) {
   let id = await deviceId(user.id);
   if ((await getMeta('deviceRegisteredFor')) === `${user.id}:${id}`) return id;
@@ -114,7 +128,7 @@ async function runOnce(reason) {
   if (!user) { result.ok = true; return result; }
   if (!navigator.onLine) { announce(result); return result; }
   try {
-    const csrf = await freshCsrf();
+    const csrf = await csrfFor(user);
     await setMeta('authNeeded', false);
     const id = await register(user, csrf);
     await push(user, id, csrf, result);
