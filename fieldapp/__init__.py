@@ -8,6 +8,7 @@ from flask import Flask
 
 from fieldapp import access
 from fieldapp import command_line
+from fieldapp import cron
 from fieldapp import crypto
 from fieldapp import db
 from fieldapp import errors
@@ -60,6 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth_cli.init_app(app)
     demo_cli.init_app(app)
     push_cli.init_app(app)
+    cron.init_app(app)
 
     app.register_blueprint(pwa_bp)
     app.register_blueprint(home_bp)

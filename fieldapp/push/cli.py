@@ -133,6 +133,11 @@ def _echo_stats(stats: sender.SendStats) -> None:
 def run_command() -> None:
     """Queue due reminders, deliver the queue and prune old notifications (cron)."""
     _require_keys()
+    run_due()
+
+
+def run_due() -> None:
+    """Queue the reminders due now, deliver the queue, prune old notifications."""
     _echo_queued(reminders.queue_reminders())
     db.session().commit()
     _echo_stats(sender.deliver_due())

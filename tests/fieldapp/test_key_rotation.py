@@ -81,7 +81,13 @@ def test_keys_generate_prints_a_usable_key(runner):
     Fernet(outcome.output.strip().encode())  # raises if it is not a valid key
 
 
-def test_without_configured_keys_a_key_file_is_made_outside_the_database(tmp_path):
+def test_without_configured_keys_a_key_file_is_made_outside_the_database(
+    tmp_path, monkeypatch
+):
+    # Keys are read when the app is made, from its instance folder: point it here.
+    monkeypatch.setattr(
+        crypto, "_key_file", lambda _app: tmp_path / "instance" / "data-keys"
+    )
     app = create_app(
         {
             "TESTING": True,
@@ -89,7 +95,7 @@ def test_without_configured_keys_a_key_file_is_made_outside_the_database(tmp_pat
             "DATABASE_URL": f"sqlite:///{tmp_path}/k.sqlite",
         }
     )
-    app.instance_path = str(tmp_path / "instance")
+    assert (tmp_path / "instance" / "data-keys").exists()
     with app.app_context():
         token = crypto.encrypt_json({"a": 1})
         assert crypto.decrypt_json(token) == {"a": 1}
