@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -40,7 +41,14 @@ from fieldapp.users.routes import bp as users_bp
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of fieldapp."""
-    app = Flask(__name__, instance_relative_config=True)
+    # An installed wheel's default instance folder is inside its virtual environment:
+    # FIELDAPP_INSTANCE_PATH puts the key files and the SQLite file somewhere lasting.
+    instance = os.environ.get("FIELDAPP_INSTANCE_PATH") or None
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=os.path.abspath(instance) if instance else None,
+    )
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_prefixed_env("FIELDAPP")

@@ -47,7 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCKOUT_MINUTES": 30,
     "PASSWORD_MIN_LENGTH": 10,
-    # Key(s) for sensitive answers, urlsafe-base64 32-byte Fernet keys, newest
+    # Key(s) for sensitive answers: 32 random bytes each in URL-safe base64, newest
     # first; kept outside the database. Empty: a key file in the instance folder.
     "DATA_KEYS": "",
     # Sync API limits.
@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     # sleep after each stored item of a push, so a test can kill the server in the
     # middle of a batch. Never set it in production: it only slows pushes down.
     "TEST_INGEST_DELAY_MS": 0,
+    # Proxies in front that set X-Forwarded-For/-Proto/-Host (nginx: 1). 0 trusts none:
+    # then every client looks like the proxy to login throttling and the access log.
+    "TRUSTED_PROXIES": 0,
     # Send HSTS (only meaningful behind https).
     "HSTS_SECONDS": 31536000,
     # Web Push: private key file (PEM) or raw base64url key; empty disables sending.

@@ -1,4 +1,5 @@
-"""Security headers on every response, and no caching of pages with people's data."""
+"""Security headers on every response, no caching of pages with people's data, and
+the client's address and scheme as the trusted proxy in front reports them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from flask import Flask
 from flask import Response
 from flask import current_app
 from flask import request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 #: Strict policy: no inline script or style, nothing from other origins.
 CSP = "; ".join(
@@ -52,5 +54,16 @@ def _set_headers(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Add the security headers to every response; trust TRUSTED_PROXIES proxies.
+
+    Behind nginx every request comes from 127.0.0.1: with TRUSTED_PROXIES = 1 the
+    address in X-Forwarded-For (and the scheme in X-Forwarded-Proto) of the last hop is
+    the client's, for login throttling and the access log. Never set it higher than the
+    number of proxies that overwrite those headers, or clients can choose their address.
+    """
     app.after_request(_set_headers)
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )

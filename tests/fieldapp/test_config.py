@@ -70,3 +70,40 @@ def test_every_view_must_declare_an_access_rule(tmp_path: Path):
 
     with pytest.raises(RuntimeError, match="leak"):
         check_every_view_has_a_rule(bare)
+
+
+def test_the_instance_folder_can_be_put_outside_the_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDAPP_INSTANCE_PATH", str(tmp_path / "lasting"))
+    app = create_app({"TESTING": True, "DATA_KEYS": "", "DATABASE_URL": "sqlite://"})
+    assert app.instance_path == str(tmp_path / "lasting")
+    # The key file made at start lands there, not inside the virtual environment.
+    assert (tmp_path / "lasting" / "data-keys").exists()
+
+
+def _logged_address(app, **environ) -> str:
+    from fieldapp.audit.models import AccessLogEntry
+
+    client = app.test_client()
+    client.post(
+        "/auth/login",
+        data={"username": "nobody", "password": "x"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1", **environ},
+    )
+    with app.app_context():
+        import sqlalchemy as sa
+
+        return db.session().scalar(
+            sa.select(AccessLogEntry.ip).order_by(AccessLogEntry.id.desc()).limit(1)
+        )
+
+
+@pytest.mark.parametrize(
+    ("config_overrides", "expected"),
+    [
+        ({"TRUSTED_PROXIES": 0, "WTF_CSRF_ENABLED": False}, "127.0.0.1"),
+        ({"TRUSTED_PROXIES": 1, "WTF_CSRF_ENABLED": False}, "203.0.113.7"),
+    ],
+)
+def test_the_client_address_comes_from_a_trusted_proxy_only(app, expected):
+    forwarded = {"HTTP_X_FORWARDED_FOR": "198.51.100.1, 203.0.113.7"}
+    assert _logged_address(app, **forwarded) == expected
