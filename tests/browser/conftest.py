@@ -41,7 +41,7 @@ ARGS = [
 ]
 PASSWORD = "a long browser-test passphrase"
 TEST_DATA_KEY = "8ZTt6nd7m3tH9c4M6a0kq2WbI6Jx6gkYk0nqzK0Zr8Q="
-#: Hides Background Sync, as in browsers without it (TESTING.md).
+#: Hides Background Sync, as in browsers without it (Firefox, Safari).
 HIDE_BACKGROUND_SYNC = (
     "Object.defineProperty(ServiceWorkerRegistration.prototype,'sync',"
     "{get(){return undefined}})"
