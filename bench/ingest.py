@@ -50,7 +50,7 @@ from fieldapp.families.services import member_search_key
 from fieldapp.submissions.forms_registry import registry
 from fieldapp.submissions.models import Submission
 from fieldapp.submissions.sensitive import split_sensitive
-from fieldapp.sync_api.store import SqlSubmissionStore
+from fieldapp.submissions.store import SqlSubmissionStore
 from sync.engine import apply_push
 from sync.engine import content_hash
 from sync.protocol import parse_item

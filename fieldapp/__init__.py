@@ -22,16 +22,19 @@ from fieldapp.auth import sessions
 from fieldapp.auth.routes import bp as auth_bp
 from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
+from fieldapp.courses import effects as courses_effects
 from fieldapp.courses.routes import bp as courses_bp
 from fieldapp.demo import cli as demo_cli
 from fieldapp.devices import services as devices
 from fieldapp.devices.routes import bp as devices_bp
 from fieldapp.extensions import csrf
+from fieldapp.families import effects as families_effects
 from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
 from fieldapp.pwa.routes import bp as pwa_bp
+from fieldapp.submissions import effects
 from fieldapp.submissions import forms_registry
 from fieldapp.submissions.review import bp as review_bp
 from fieldapp.submissions.routes import bp as submissions_bp
@@ -65,6 +68,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     templating.init_app(app)
     forms_registry.init_app(app)
+    # What stored submissions change, feature by feature, in this order.
+    effects.register(
+        app, stored=families_effects.on_stored, changed=families_effects.on_changed
+    )
+    effects.register(app, stored=courses_effects.on_stored)
     crypto.init_app(app)
     auth_cli.init_app(app)
     demo_cli.init_app(app)

@@ -184,31 +184,42 @@ def generate_command() -> None:
     click.echo(Fernet.generate_key().decode())
 
 
+#: The info of a column that holds values sealed by encrypt_json:
+#: ``orm.mapped_column(sa.Text, info=SEALED)``. `flask keys rotate` finds them there.
+SEALED = {"sealed": True}
+
+
+def sealed_columns() -> list[sa.Column[Any]]:
+    """Return every column of the schema that holds sealed values."""
+    return [
+        column
+        for table in db.Model.metadata.sorted_tables
+        for column in table.columns
+        if column.info.get("sealed")
+    ]
+
+
 @keys_group.command("rotate")
 def rotate_command() -> None:
     """Re-encrypt every stored sensitive value with the newest key."""
-    from fieldapp.submissions.models import RejectedSubmission
-    from fieldapp.submissions.models import Submission
-    from fieldapp.submissions.models import SubmissionConflict
-
     session = db.session()
     count = 0
-    for model, column in (
-        (Submission, "sensitive_answers"),
-        (SubmissionConflict, "payload"),
-        (RejectedSubmission, "payload"),
-    ):
-        for row in session.scalars(sa.select(model)):
-            token = getattr(row, column)
-            if token:
-                try:
-                    setattr(row, column, _seal(_open(token)))
-                except InvalidToken:
-                    raise click.ClickException(
-                        f"A {model.__tablename__} row cannot be opened with any configured "
-                        "key; keep the old key in the list and try again."
-                    ) from None
-                count += 1
+    for column in sealed_columns():
+        table = column.table
+        (key,) = table.primary_key.columns
+        rows = session.execute(sa.select(key, column).where(column != "")).all()
+        for row_id, token in rows:
+            try:
+                fresh = _seal(_open(token))
+            except InvalidToken:
+                raise click.ClickException(
+                    f"A {table.name} row cannot be opened with any configured key; "
+                    "keep the old key in the list and try again."
+                ) from None
+            session.execute(
+                sa.update(table).where(key == row_id).values({column: fresh})
+            )
+            count += 1
     session.commit()
     click.echo(f"Re-encrypted {count} values with the newest key.")
 

@@ -15,9 +15,9 @@ from fieldapp import db
 from fieldapp.audit import log
 from fieldapp.auth.models import User
 from fieldapp.submissions.forms_registry import registry
-from fieldapp.sync_api.messages import issue_dict
-from fieldapp.sync_api.messages import result_message
-from fieldapp.sync_api.store import SqlSubmissionStore
+from fieldapp.submissions.messages import issue_dict
+from fieldapp.submissions.messages import result_message
+from fieldapp.submissions.store import SqlSubmissionStore
 from sync import engine
 from sync.changes import ItemResult as EngineResult
 from sync.protocol import storable_text

@@ -9,6 +9,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from fieldapp.crypto import SEALED
 from fieldapp.db import Model
 from fieldapp.db import utcnow
 
@@ -48,7 +49,9 @@ class Submission(Model):
     #: answers not marked sensitive
     answers: orm.Mapped[dict[str, Any]] = orm.mapped_column(sa.JSON, default=dict)
     #: answers marked sensitive, encrypted with a key kept outside the database
-    sensitive_answers: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    sensitive_answers: orm.Mapped[str] = orm.mapped_column(
+        sa.Text, default="", info=SEALED
+    )
     #: SHA-256 of the canonical payload: tells an identical replay from a conflict
     content_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
 
@@ -64,7 +67,7 @@ class SubmissionConflict(Model):
     )
     content_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     #: the whole incoming item, encrypted: it may hold sensitive answers
-    payload: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    payload: orm.Mapped[str] = orm.mapped_column(sa.Text, info=SEALED)
     author_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("user.id"))
     device_id: orm.Mapped[UUID | None]
     received_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
@@ -92,6 +95,6 @@ class RejectedSubmission(Model):
     received_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     #: error codes per field path (language-neutral; rendered per viewer)
     errors: orm.Mapped[dict[str, Any]] = orm.mapped_column(sa.JSON, default=dict)
-    payload: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    payload: orm.Mapped[str] = orm.mapped_column(sa.Text, default="", info=SEALED)
     content_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="")
     resolved_at: orm.Mapped[datetime | None]

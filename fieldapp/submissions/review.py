@@ -26,16 +26,15 @@ from fieldapp.crypto import encrypt_json
 from fieldapp.db import utcnow
 from fieldapp.errors import NotFoundError
 from fieldapp.i18n import current_language
+from fieldapp.submissions import effects
 from fieldapp.submissions.forms_registry import definition_for
+from fieldapp.submissions.messages import stored_issue_dict
 from fieldapp.submissions.models import RejectedSubmission
 from fieldapp.submissions.models import Submission
 from fieldapp.submissions.models import SubmissionConflict
 from fieldapp.submissions.sensitive import merge_sensitive
 from fieldapp.submissions.sensitive import split_sensitive
-from fieldapp.sync_api.effects import SCHEDULES
-from fieldapp.sync_api.effects import refresh_schedules
-from fieldapp.sync_api.messages import stored_issue_dict
-from fieldapp.sync_api.store import submission_values
+from fieldapp.submissions.store import submission_values
 from forms import FormDefinition
 from forms import validate_answers
 from sync import merge
@@ -168,7 +167,7 @@ def conflict_submit(conflict_id: int) -> Response:
         db.session().flush()
         conflict.new_submission_id = new.id
     if submission.family_id is not None:
-        refresh_schedules(db.session(), {submission.family_id: tuple(SCHEDULES)})
+        effects.changed(db.session(), {submission.family_id: (submission.form_id,)})
     conflict.resolution = resolution.name
     conflict.resolved_at = utcnow()
     conflict.resolved_by_id = g.user.id

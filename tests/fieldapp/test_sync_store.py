@@ -405,7 +405,7 @@ def test_one_group_moves_each_familys_dates_by_its_own_visits(
 def test_a_family_registered_by_another_device_meanwhile_is_rejected_not_a_500(
     app, make_user, make_family, monkeypatch
 ):
-    from fieldapp.sync_api.store import SqlSubmissionStore
+    from fieldapp.submissions.store import SqlSubmissionStore
 
     ana, bo = make_user("ana", "social_worker"), make_user("bo", "social_worker")
     known = make_family(assigned_to=(bo,))
@@ -436,7 +436,7 @@ def test_a_family_registered_by_another_device_meanwhile_is_rejected_not_a_500(
 
 
 def test_a_server_fault_tells_the_device_to_send_the_form_again_in_each_language(app):
-    from fieldapp.sync_api.messages import result_message
+    from fieldapp.submissions.messages import result_message
     from sync.changes import ItemResult
 
     fault = ItemResult(str(uuid.uuid4()), "refused", code="not_stored")
@@ -461,11 +461,11 @@ class _Deadlock(Exception):
 def test_an_item_chosen_to_give_way_in_a_deadlock_is_stored_on_its_retry(
     app, make_user, make_family, monkeypatch
 ):
-    from fieldapp.sync_api import effects
+    from fieldapp.submissions import effects
 
     ana = make_user("ana", "social_worker")
     family = make_family(assigned_to=(ana,))
-    real = effects.apply_effects
+    real = effects.apply
     faults = []
 
     def deadlocks(times):
@@ -477,13 +477,13 @@ def test_an_item_chosen_to_give_way_in_a_deadlock_is_stored_on_its_retry(
 
         return apply
 
-    monkeypatch.setattr(effects, "apply_effects", deadlocks(1))
+    monkeypatch.setattr(effects, "apply", deadlocks(1))
     visit = samples.home_visit(family.id, [str(family.members[0].id)])
     (once,) = push(app, ana, [visit])
     assert (once.status, faults) == ("accepted", [1])
     # Chosen every time: refused, to be sent again; nothing half-stored.
     faults.clear()
-    monkeypatch.setattr(effects, "apply_effects", deadlocks(2))
+    monkeypatch.setattr(effects, "apply", deadlocks(2))
     other = samples.home_visit(family.id, [str(family.members[0].id)])
     (twice,) = push(app, ana, [other])
     assert (twice.status, twice.code, faults) == ("refused", "not_stored", [1, 1])

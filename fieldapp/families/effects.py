@@ -1,8 +1,10 @@
-"""What stored submissions change in the rest of the data, in the same transaction.
+"""What stored submissions change in families: intakes register them, with their
+members and the worker who registered them, and visits and support sessions move each
+family's next dates.
 
-Written for a group of submissions at once (the sync engine stores accepted items in
-groups): one statement per table, not one per item. Core statements, not the ORM unit
-of work: this is the hot path of every sync.
+Registered with the dispatcher in fieldapp/submissions/effects.py. Written for a group
+of submissions at once: one statement per table, not one per item. Core statements,
+not the ORM unit of work: this is the hot path of every sync.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from sqlalchemy.dialects import postgresql
 from fieldapp import db
 from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
-from fieldapp.courses.models import Attendance
 from fieldapp.db import UTCDateTime
 from fieldapp.db import utcnow
 from fieldapp.families.models import Assignment
@@ -34,6 +35,8 @@ from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.families.services import family_search_key
 from fieldapp.families.services import member_search_key
+from fieldapp.submissions.effects import Context
+from fieldapp.submissions.effects import Stored
 from fieldapp.submissions.models import Submission
 
 
@@ -60,37 +63,13 @@ SCHEDULES = {
 _CASE_ROLES = {Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
 
 
-@dataclass(frozen=True)
-class Stored:
-    """A submission just inserted: its row's values and its answers in full."""
-
-    id: int
-    uuid: UUID
-    form_id: str
-    family_id: UUID | None
-    course_id: int | None
-    received_at: datetime
-    completed_at: datetime | None
-    #: the clean answers, sensitive ones included
-    answers: Mapping[str, Any]
-
-
-def apply_effects(
-    session: orm.Session,
-    stored: Sequence[Stored],
-    author: User,
-    *,
-    ask_member_ids: bool = True,
-) -> None:
-    """Apply the effects of ``stored`` (in order), written by ``author``.
-
-    ``ask_member_ids=False`` (a group): a new member's id that is someone else's
-    already fails the primary key, and with it the whole transaction, instead of being
-    looked up first; the store then stores each item on its own, asking.
-    """
+def on_stored(session: orm.Session, stored: Sequence[Stored], context: Context) -> None:
+    """Register the families the intakes name, and move the dates visits set."""
     intakes = [s for s in stored if s.form_id == "family_intake" and s.family_id]
     if intakes:
-        _register_families(session, intakes, author, ask_member_ids=ask_member_ids)
+        _register_families(
+            session, intakes, context.author, ask_member_ids=context.ask_ids
+        )
     # A visit moves only the next visit, a session only the next session. The families
     # registered just now took their dates from every visit so far (visits recorded
     # offline before the intake arrived link now: they carry its id).
@@ -106,11 +85,17 @@ def apply_effects(
                 latest[key] = submission
     if latest:
         _advance_schedules(session, latest)
-    attendance = [
-        s for s in stored if s.form_id == "class_attendance" and s.course_id is not None
-    ]
-    if attendance:
-        _write_attendance(session, attendance)
+
+
+def on_changed(session: orm.Session, wanted: Mapping[UUID, Collection[str]]) -> None:
+    """Set the families' dates afresh from the forms whose submissions changed."""
+    refresh = {
+        family_id: [form_id for form_id in forms if form_id in SCHEDULES]
+        for family_id, forms in wanted.items()
+    }
+    refresh = {family_id: forms for family_id, forms in refresh.items() if forms}
+    if refresh:
+        refresh_schedules(session, refresh)
 
 
 def _later(submission: Stored, than: Stored) -> bool:
@@ -288,7 +273,7 @@ def refresh_schedules(
 
     ``wanted`` maps a family id to the forms (keys of SCHEDULES) whose date to refresh.
     For when a stored submission changed (conflict review); new ones move dates by
-    apply_effects. A family whose dates do not change is not written.
+    on_stored. A family whose dates do not change is not written.
     """
     connection = session.connection()
     latest = _latest(connection, wanted)
@@ -384,7 +369,6 @@ _TAKEN = sa.select(db.table_of(Member).c.id).where(
 _INSERT_FAMILY = sa.insert(db.table_of(Family))
 _INSERT_MEMBER = sa.insert(db.table_of(Member))
 _INSERT_ASSIGNMENT = sa.insert(db.table_of(Assignment))
-_INSERT_ATTENDANCE = sa.insert(db.table_of(Attendance))
 
 
 def _register_families(
@@ -473,23 +457,3 @@ def _dates(
         found = latest.get((family_id, form_id)) if family_id else None
         dates[schedule.column], dates[schedule.source] = found or (None, None)
     return dates
-
-
-def _write_attendance(session: orm.Session, stored: Sequence[Stored]) -> None:
-    rows = []
-    for submission in stored:
-        answers = submission.answers
-        session_on = _as_date(answers.get("session_date"))
-        for member_id, row in (answers.get("attendance") or {}).items():
-            rows.append(
-                {
-                    "submission_id": submission.id,
-                    "course_id": submission.course_id,
-                    "member_id": uuid.UUID(member_id),
-                    "session_on": session_on or submission.received_at.date(),
-                    "status": str(row.get("status", "present")),
-                    "note": str(row.get("note", "")),
-                }
-            )
-    if rows:
-        session.connection().execute(_INSERT_ATTENDANCE, rows)

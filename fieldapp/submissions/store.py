@@ -33,11 +33,11 @@ from fieldapp.db import utcnow
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.push.services import queue_notification
+from fieldapp.submissions import effects
 from fieldapp.submissions.models import RejectedSubmission
 from fieldapp.submissions.models import Submission
 from fieldapp.submissions.models import SubmissionConflict
 from fieldapp.submissions.sensitive import split_sensitive
-from fieldapp.sync_api import effects
 from forms import FormDefinition
 from forms import Issue
 from sync.changes import SubmissionItem
@@ -223,7 +223,7 @@ class SqlSubmissionStore:
                 row["id"] = server_id
             # The unique index on uuid is met here, before any effect is written.
             connection.execute(_INSERT, rows)
-            effects.apply_effects(
+            effects.apply(
                 self.session,
                 [
                     effects.Stored(
@@ -239,7 +239,7 @@ class SqlSubmissionStore:
                     for server_id, row, entry in zip(ids, rows, entries, strict=True)
                 ],
                 self.user,
-                ask_member_ids=len(entries) == 1,
+                ask_ids=len(entries) == 1,
             )
             if commit:
                 self.session.commit()
