@@ -11,7 +11,7 @@ LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
 	--generate-hashes --upgrade --custom-compile-command "make lock"
 
 .PHONY: run install install-test translations test test-sqlite test-postgres lint bench \
-	lock clean
+	lock probe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,17 @@ test-postgres:
 	  echo "*** PostgreSQL leg SKIPPED: no server (see README, 'Running on PostgreSQL') ***"; exit 0; \
 	fi; \
 	FIELDAPP_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -p no:cacheprovider -m "not browser" tests/fieldapp tests/sync
+
+## The API probe, longer than in the suite: schemathesis on every operation of the
+## OpenAPI document, valid and invalid requests, signed in (EXAMPLES per operation and
+## mode), on SQLite and then on PostgreSQL when one can be started.
+probe:
+	FIELDAPP_PROBE_EXAMPLES=$${EXAMPLES:-500} env -u FIELDAPP_TEST_DATABASE_URL \
+	  $(BIN)/pytest -q -p no:cacheprovider tests/fieldapp/test_api_probe.py
+	@url="$${FIELDAPP_TEST_DATABASE_URL:-$$(./scripts/postgres-test-db.sh)}"; \
+	if [ -n "$$url" ]; then FIELDAPP_PROBE_EXAMPLES=$${EXAMPLES:-500} \
+	  FIELDAPP_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/fieldapp/test_api_probe.py; fi
 
 bench:
 	$(BIN)/python bench/ingest.py
