@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_WINDOW_MINUTES": 15,
     "LOGIN_LOCKOUT_MINUTES": 30,
     "PASSWORD_MIN_LENGTH": 10,
+    # Hours a temporary password (a new account's, or one an administrator issued)
+    # signs in before it expires; its owner must replace it at that first sign-in.
+    "TEMPORARY_PASSWORD_HOURS": 72,
     # Key(s) for sensitive answers, urlsafe-base64 32-byte Fernet keys, newest
     # first; kept outside the database. Empty: a key file in the instance folder.
     "DATA_KEYS": "",

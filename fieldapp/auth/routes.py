@@ -1,12 +1,14 @@
-"""Sign in and sign out."""
+"""Sign in, sign out, and change one's own password."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint
 from flask import current_app
+from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -21,8 +23,12 @@ from fieldapp.audit import log
 from fieldapp.auth import sessions
 from fieldapp.auth import throttle
 from fieldapp.auth.forms import LoginForm
+from fieldapp.auth.forms import PasswordForm
 from fieldapp.auth.models import User
 from fieldapp.auth.models import dummy_password_check
+from fieldapp.auth.passwords import change_own_password
+from fieldapp.auth.passwords import password_problem
+from fieldapp.db import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -40,6 +46,14 @@ def _safe_next(target: str | None) -> str:
         ):
             return target
     return url_for("home.index")
+
+
+def _temporary_expired(user: User) -> bool:
+    """Tell whether ``user``'s password is a temporary one past its time."""
+    hours = current_app.config["TEMPORARY_PASSWORD_HOURS"]
+    return user.must_change_password and (
+        utcnow() - user.password_changed_at > timedelta(hours=hours)
+    )
 
 
 @bp.get("/login")
@@ -96,7 +110,11 @@ def login_submit() -> tuple[str, int] | Response:
         dummy_password_check(password)
         ok = False
     else:
-        ok = user.check_password(password) and user.is_active
+        ok = (
+            user.check_password(password)
+            and user.is_active
+            and not _temporary_expired(user)
+        )
     throttle.note_attempt(username, ip, success=ok, user=user)
     if not ok:
         log.record("login_failed", "user", user.id if user else "", username=username)
@@ -109,11 +127,13 @@ def login_submit() -> tuple[str, int] | Response:
     sessions.start_session(user)
     log.record("login", "user", user.id)
     session.commit()
+    if user.must_change_password:
+        return redirect(url_for("auth.password", next=form.next.data or None))
     return redirect(_safe_next(form.next.data))
 
 
 @bp.post("/logout")
-@require()
+@require(during_password_change=True)
 def logout() -> Response:
     """End the session on the server and clear this browser's data."""
     log.record("logout", "user", g.user.id)
@@ -124,3 +144,61 @@ def logout() -> Response:
     # this header clears the HTTP cache and cookies the browser holds for us.
     response.headers["Clear-Site-Data"] = '"cache", "cookies"'
     return response
+
+
+def _password_form(**data: str) -> PasswordForm:
+    form = PasswordForm(**data)
+    if g.user.must_change_password:
+        # They signed in with the temporary password a moment ago.
+        del form.current_password
+    return form
+
+
+def _password_page(form: PasswordForm, error: str | None = None) -> str:
+    return render_template(
+        "auth/password.html",
+        form=form,
+        choosing=g.user.must_change_password,
+        error=error,
+    )
+
+
+@bp.get("/password")
+@require(during_password_change=True)
+def password() -> str:
+    """Show the form to change one's own password (to choose it, after a temporary one)."""
+    return _password_page(_password_form(next=request.args.get("next", "")))
+
+
+@bp.post("/password")
+@require(during_password_change=True)
+def password_submit() -> tuple[str, int] | Response:
+    """Check the current password and store the new one."""
+    user: User = g.user
+    form = _password_form()
+    ip = log.client_ip()
+    if not user.must_change_password and throttle.is_throttled(user.username, ip):
+        # The current password guards this form: guessing it is throttled as at login.
+        error = _("Too many attempts. Please wait a few minutes and try again.")
+        return _password_page(form, error), 429
+    if not form.validate_on_submit():
+        return _password_page(form), 422
+    if form.current_password and not user.check_password(
+        form.current_password.data or ""
+    ):
+        throttle.note_attempt(user.username, ip, success=False, user=None)
+        log.record("password_change_failed", "user", user.id)
+        db.session().commit()
+        form.current_password.errors = [_("This is not your current password.")]
+        return _password_page(form), 422
+    new_password = form.new_password.data or ""
+    problem = password_problem(new_password, user.username)
+    if problem is None and user.check_password(new_password):
+        problem = _("Choose a password different from the one you have now.")
+    if problem:
+        form.new_password.errors = [problem]
+        return _password_page(form), 422
+    change_own_password(user, new_password, keep=g.get("auth_session"))
+    db.session().commit()
+    flash(_("Your password was changed."), "success")
+    return redirect(_safe_next(form.next.data))

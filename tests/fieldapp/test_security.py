@@ -156,7 +156,6 @@ def test_deactivating_a_user_ends_their_sessions(client, auth, make_user, app):
             "full_name": "Ana",
             "role": "social_worker",
             "locale": "en",
-            "password": "",
             "csrf_token": token,
         },
     )  # is_active unchecked
