@@ -30,6 +30,9 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     next = HiddenField()
+    #: the device ids this browser knows, filled in by the page's script (session.js):
+    #: a login from a device registered to that user is throttled apart from strangers
+    device_ids = HiddenField()
 
 
 class PasswordForm(FlaskForm):

@@ -70,7 +70,7 @@ def login() -> str | Response:
 
 @bp.post("/login")
 @require(public=True)
-def login_submit() -> tuple[str, int] | Response:
+def login_submit() -> tuple[str, int] | tuple[str, int, dict[str, str]] | Response:
     """Check the credentials and start a session."""
     form = LoginForm()
     if not form.validate_on_submit():
@@ -80,32 +80,20 @@ def login_submit() -> tuple[str, int] | Response:
     ip = log.client_ip()
     session = db.session()
 
-    if throttle.is_throttled(username, ip):
-        log.record("login_throttled", "user", username=username)
+    # Every step below runs the same way whether the account exists, is inactive or
+    # was once locked: the answer (status, page, time spent) tells nothing about it.
+    device_id = throttle.known_device(
+        username, request.form.get("device_ids", "")[:1000]
+    )
+    if wait := throttle.wait_seconds(username, ip, device_id):
+        log.record("login_throttled", "user", username=username, wait=wait)
         session.commit()
-        return render_template(
-            "auth/login.html",
-            form=form,
-            error=_(
-                "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
-                minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
-            ),
-        ), 429
+        page = render_template(
+            "auth/login.html", form=form, error=throttle.wait_message(wait)
+        )
+        return page, 429, {"Retry-After": str(wait)}
 
     user = session.scalar(sa.select(User).where(User.username == username))
-    if user is not None and throttle.is_locked(user):
-        log.record("login_locked", "user", user.id, username=username)
-        throttle.note_attempt(username, ip, success=False, user=None)
-        session.commit()
-        return render_template(
-            "auth/login.html",
-            form=form,
-            error=_(
-                "This account is locked for a while after too many failed attempts. "
-                "Try again later or ask your coordinator."
-            ),
-        ), 429
-
     if user is None:
         dummy_password_check(password)
         ok = False
@@ -115,7 +103,7 @@ def login_submit() -> tuple[str, int] | Response:
             and user.is_active
             and not _temporary_expired(user)
         )
-    throttle.note_attempt(username, ip, success=ok, user=user)
+    throttle.note_attempt(username, ip, success=ok, device_id=device_id)
     if not ok:
         log.record("login_failed", "user", user.id if user else "", username=username)
         session.commit()
@@ -172,21 +160,22 @@ def password() -> str:
 
 @bp.post("/password")
 @require(during_password_change=True)
-def password_submit() -> tuple[str, int] | Response:
+def password_submit() -> tuple[str, int] | tuple[str, int, dict[str, str]] | Response:
     """Check the current password and store the new one."""
     user: User = g.user
     form = _password_form()
     ip = log.client_ip()
-    if not user.must_change_password and throttle.is_throttled(user.username, ip):
+    wait = 0 if user.must_change_password else throttle.wait_seconds(user.username, ip)
+    if wait:
         # The current password guards this form: guessing it is throttled as at login.
-        error = _("Too many attempts. Please wait a few minutes and try again.")
-        return _password_page(form, error), 429
+        page = _password_page(form, throttle.wait_message(wait))
+        return page, 429, {"Retry-After": str(wait)}
     if not form.validate_on_submit():
         return _password_page(form), 422
     if form.current_password and not user.check_password(
         form.current_password.data or ""
     ):
-        throttle.note_attempt(user.username, ip, success=False, user=None)
+        throttle.note_attempt(user.username, ip, success=False)
         log.record("password_change_failed", "user", user.id)
         db.session().commit()
         form.current_password.errors = [_("This is not your current password.")]
