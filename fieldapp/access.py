@@ -21,6 +21,7 @@ from flask import g
 from flask import redirect
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from fieldapp import db
@@ -28,6 +29,7 @@ from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
+from fieldapp.errors import AppError
 from fieldapp.errors import ForbiddenError
 from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Assignment
@@ -60,6 +62,22 @@ FORM_READERS: dict[str, frozenset[str]] = {
     "class_attendance": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
 }
 
+#: Whose accounts each role may create, edit, give a role to (or take one from), and
+#: deactivate or reactivate (issue 22). An account of a role grants that role's access
+#: to whoever holds its password, so no role may make or change accounts of a role that
+#: sees more than it does: a psychologist's account reads clinical notes, an admin's
+#: everything, and only admins make or change those. Roles missing here manage none.
+ACCOUNT_MANAGERS: dict[str, frozenset[str]] = {
+    Role.ADMIN: ALL_ROLES,
+    Role.COORDINATOR: frozenset(
+        {Role.SOCIAL_WORKER, Role.INSTRUCTOR, Role.COORDINATOR}
+    ),
+}
+#: Who may issue a temporary password to someone else's account (it ends that person's
+#: sessions and gives the issuer a way in until the owner chooses their own). Nobody
+#: sets another person's password directly.
+PASSWORD_ISSUERS = frozenset({Role.ADMIN})
+
 #: Every view's rule, by endpoint; tests/fieldapp/test_access_matrix.py walks the URL map
 #: and fails on an endpoint that is not listed here.
 RULES: dict[str, frozenset[str] | None] = {}
@@ -71,11 +89,17 @@ def current_user() -> User | None:
     return user
 
 
-def require(*roles: Role | str, public: bool = False) -> Callable[[F], F]:
+def require(
+    *roles: Role | str, public: bool = False, during_password_change: bool = False
+) -> Callable[[F], F]:
     """Let only signed-in users with one of ``roles`` (all roles if none) into a view.
 
     ``public=True`` marks a view anyone may open (login page, health check, assets).
-    :raise 401/403: for anonymous users (redirected to login on pages) or other roles.
+    ``during_password_change=True`` marks a view open to a user who must still choose
+    their own password (someone else issued the one they signed in with); every other
+    view sends them to choose it first.
+    :raise 401/403: for anonymous users (redirected to login on pages) or other roles;
+        403 ``password_change_required`` on the API until the password is chosen.
     """
     allowed = frozenset(Role(r) for r in roles) if roles else ALL_ROLES
 
@@ -86,10 +110,10 @@ def require(*roles: Role | str, public: bool = False) -> Callable[[F], F]:
                 user = current_user()
                 if user is None:
                     if request.path.startswith("/api/"):
-                        from fieldapp.errors import AppError
-
                         raise AppError(status_code=401, code="login_required")
                     return redirect(url_for("auth.login", next=request.full_path))
+                if user.must_change_password and not during_password_change:
+                    return _password_change_required()
                 if user.role not in allowed:
                     raise ForbiddenError()
             return view(*args, **kwargs)
@@ -98,6 +122,19 @@ def require(*roles: Role | str, public: bool = False) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def _password_change_required() -> Response:
+    """Send a user who must choose their password to that page (API: a 403)."""
+    if request.path.startswith("/api/"):
+        raise AppError(
+            _("Choose your own password first: open any page of the app to do it."),
+            status_code=403,
+            code="password_change_required",
+        )
+    # Come back to the page asked for, unless it was a form being sent.
+    next_path = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.password", next=next_path))
 
 
 def redirect_to_login() -> Response:
@@ -218,6 +255,37 @@ def may_read_sensitive(user: User, form_id: str) -> bool:
         return user.role in readers
     default = DEFAULT_SENSITIVE_READERS.get(form_id, DEFAULT_SENSITIVE_READERS["*"])
     return user.role in default
+
+
+def manageable_roles(user: User) -> frozenset[str]:
+    """Return the roles whose accounts ``user`` may create and change."""
+    return ACCOUNT_MANAGERS.get(user.role, frozenset())
+
+
+def may_manage_account(user: User, account: User) -> bool:
+    """Tell whether ``user`` may open and change the details of ``account``."""
+    return account.role in manageable_roles(user)
+
+
+def may_give_role(user: User, role: str) -> bool:
+    """Tell whether ``user`` may create an account of ``role`` or give one that role."""
+    return role in manageable_roles(user)
+
+
+def may_change_standing(user: User, account: User) -> bool:
+    """Tell whether ``user`` may change the role of ``account`` or whether it may sign in.
+
+    Nobody changes their own: the last administrator could otherwise leave none.
+    """
+    return account.id != user.id and may_manage_account(user, account)
+
+
+def may_issue_password(user: User, account: User) -> bool:
+    """Tell whether ``user`` may issue a temporary password to ``account``.
+
+    Not to their own: they change it with the current one (auth.password).
+    """
+    return user.role in PASSWORD_ISSUERS and account.id != user.id
 
 
 def parse_uuid_or_404(value: uuid.UUID | str) -> uuid.UUID:

@@ -41,12 +41,21 @@ DEFAULTS: dict[str, Any] = {
     # Minutes of inactivity and total minutes after which a login ends.
     "SESSION_IDLE_MINUTES": 60,
     "SESSION_ABSOLUTE_MINUTES": 12 * 60,
-    # Login throttling: failures per username and per address in the window.
-    "LOGIN_MAX_FAILURES_PER_USER": 6,
+    # Login throttling (auth/throttle.py). No account is ever locked: strangers
+    # could lock anyone out. Each (username, address) pair, or (username, device) for
+    # a device registered to that user, may fail LOGIN_FREE_FAILURES times; then its
+    # next attempt waits 2, 4, 8 ... seconds after its last failure, at most
+    # LOGIN_MAX_DELAY_SECONDS. One address may fail LOGIN_MAX_FAILURES_PER_ADDRESS
+    # times (any usernames) before it waits the same way; known devices skip that
+    # limit. Failures older than LOGIN_WINDOW_MINUTES are forgotten.
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_MAX_DELAY_SECONDS": 15 * 60,
     "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
-    "LOGIN_WINDOW_MINUTES": 15,
-    "LOGIN_LOCKOUT_MINUTES": 30,
+    "LOGIN_WINDOW_MINUTES": 60,
     "PASSWORD_MIN_LENGTH": 10,
+    # Hours a temporary password (a new account's, or one an administrator issued)
+    # signs in before it expires; its owner must replace it at that first sign-in.
+    "TEMPORARY_PASSWORD_HOURS": 72,
     # Key(s) for sensitive answers: 32 random bytes each in URL-safe base64, newest
     # first; kept outside the database. Empty: a key file in the instance folder.
     "DATA_KEYS": "",

@@ -15,6 +15,7 @@ from flask import request
 from fieldapp import db
 from fieldapp.access import require
 from fieldapp.audit import log
+from fieldapp.audit.details import describe
 from fieldapp.audit.models import AccessLogEntry
 from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
@@ -69,4 +70,5 @@ def index() -> str:
         usernames=list(usernames),
         args=args,
         next_before=entries[-1].id if len(entries) == _PAGE_SIZE else None,
+        describe=describe,
     )

@@ -45,7 +45,8 @@ class User(Model):
     password_hash: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     password_changed_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
-    #: set after too many failed logins; the account refuses logins until then
+    #: no longer set or read: accounts are not locked after failed logins, which let
+    #: strangers lock anyone out (issue 22; see auth/throttle.py). Kept in the schema.
     locked_until: orm.Mapped[datetime | None]
     #: the password was issued by someone else: the owner chooses one at next sign-in
     must_change_password: orm.Mapped[bool] = orm.mapped_column(
@@ -113,4 +114,7 @@ class LoginAttempt(Model):
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     username: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     ip: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    #: the device registered to that user the attempt came from, if any: its failures
+    #: slow down that (username, device) pair, not the (username, address) one
+    device_id: orm.Mapped[uuid.UUID | None]
     is_success: orm.Mapped[bool]

@@ -1,12 +1,14 @@
-"""Sign in and sign out."""
+"""Sign in, sign out, and change one's own password."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint
 from flask import current_app
+from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -21,8 +23,12 @@ from fieldapp.audit import log
 from fieldapp.auth import sessions
 from fieldapp.auth import throttle
 from fieldapp.auth.forms import LoginForm
+from fieldapp.auth.forms import PasswordForm
 from fieldapp.auth.models import User
 from fieldapp.auth.models import dummy_password_check
+from fieldapp.auth.passwords import change_own_password
+from fieldapp.auth.passwords import password_problem
+from fieldapp.db import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -42,6 +48,14 @@ def _safe_next(target: str | None) -> str:
     return url_for("home.index")
 
 
+def _temporary_expired(user: User) -> bool:
+    """Tell whether ``user``'s password is a temporary one past its time."""
+    hours = current_app.config["TEMPORARY_PASSWORD_HOURS"]
+    return user.must_change_password and (
+        utcnow() - user.password_changed_at > timedelta(hours=hours)
+    )
+
+
 @bp.get("/login")
 @require(public=True)
 def login() -> str | Response:
@@ -56,7 +70,7 @@ def login() -> str | Response:
 
 @bp.post("/login")
 @require(public=True)
-def login_submit() -> tuple[str, int] | Response:
+def login_submit() -> tuple[str, int] | tuple[str, int, dict[str, str]] | Response:
     """Check the credentials and start a session."""
     form = LoginForm()
     if not form.validate_on_submit():
@@ -66,38 +80,30 @@ def login_submit() -> tuple[str, int] | Response:
     ip = log.client_ip()
     session = db.session()
 
-    if throttle.is_throttled(username, ip):
-        log.record("login_throttled", "user", username=username)
+    # Every step below runs the same way whether the account exists, is inactive or
+    # was once locked: the answer (status, page, time spent) tells nothing about it.
+    device_id = throttle.known_device(
+        username, request.form.get("device_ids", "")[:1000]
+    )
+    if wait := throttle.wait_seconds(username, ip, device_id):
+        log.record("login_throttled", "user", username=username, wait=wait)
         session.commit()
-        return render_template(
-            "auth/login.html",
-            form=form,
-            error=_(
-                "Too many failed attempts. Please wait %(minutes)d minutes and try again.",
-                minutes=current_app.config["LOGIN_WINDOW_MINUTES"],
-            ),
-        ), 429
+        page = render_template(
+            "auth/login.html", form=form, error=throttle.wait_message(wait)
+        )
+        return page, 429, {"Retry-After": str(wait)}
 
     user = session.scalar(sa.select(User).where(User.username == username))
-    if user is not None and throttle.is_locked(user):
-        log.record("login_locked", "user", user.id, username=username)
-        throttle.note_attempt(username, ip, success=False, user=None)
-        session.commit()
-        return render_template(
-            "auth/login.html",
-            form=form,
-            error=_(
-                "This account is locked for a while after too many failed attempts. "
-                "Try again later or ask your coordinator."
-            ),
-        ), 429
-
     if user is None:
         dummy_password_check(password)
         ok = False
     else:
-        ok = user.check_password(password) and user.is_active
-    throttle.note_attempt(username, ip, success=ok, user=user)
+        ok = (
+            user.check_password(password)
+            and user.is_active
+            and not _temporary_expired(user)
+        )
+    throttle.note_attempt(username, ip, success=ok, device_id=device_id)
     if not ok:
         log.record("login_failed", "user", user.id if user else "", username=username)
         session.commit()
@@ -109,11 +115,13 @@ def login_submit() -> tuple[str, int] | Response:
     sessions.start_session(user)
     log.record("login", "user", user.id)
     session.commit()
+    if user.must_change_password:
+        return redirect(url_for("auth.password", next=form.next.data or None))
     return redirect(_safe_next(form.next.data))
 
 
 @bp.post("/logout")
-@require()
+@require(during_password_change=True)
 def logout() -> Response:
     """End the session on the server and clear this browser's data."""
     log.record("logout", "user", g.user.id)
@@ -124,3 +132,62 @@ def logout() -> Response:
     # this header clears the HTTP cache and cookies the browser holds for us.
     response.headers["Clear-Site-Data"] = '"cache", "cookies"'
     return response
+
+
+def _password_form(**data: str) -> PasswordForm:
+    form = PasswordForm(**data)
+    if g.user.must_change_password:
+        # They signed in with the temporary password a moment ago.
+        del form.current_password
+    return form
+
+
+def _password_page(form: PasswordForm, error: str | None = None) -> str:
+    return render_template(
+        "auth/password.html",
+        form=form,
+        choosing=g.user.must_change_password,
+        error=error,
+    )
+
+
+@bp.get("/password")
+@require(during_password_change=True)
+def password() -> str:
+    """Show the form to change one's own password (to choose it, after a temporary one)."""
+    return _password_page(_password_form(next=request.args.get("next", "")))
+
+
+@bp.post("/password")
+@require(during_password_change=True)
+def password_submit() -> tuple[str, int] | tuple[str, int, dict[str, str]] | Response:
+    """Check the current password and store the new one."""
+    user: User = g.user
+    form = _password_form()
+    ip = log.client_ip()
+    wait = 0 if user.must_change_password else throttle.wait_seconds(user.username, ip)
+    if wait:
+        # The current password guards this form: guessing it is throttled as at login.
+        page = _password_page(form, throttle.wait_message(wait))
+        return page, 429, {"Retry-After": str(wait)}
+    if not form.validate_on_submit():
+        return _password_page(form), 422
+    if form.current_password and not user.check_password(
+        form.current_password.data or ""
+    ):
+        throttle.note_attempt(user.username, ip, success=False)
+        log.record("password_change_failed", "user", user.id)
+        db.session().commit()
+        form.current_password.errors = [_("This is not your current password.")]
+        return _password_page(form), 422
+    new_password = form.new_password.data or ""
+    problem = password_problem(new_password, user.username)
+    if problem is None and user.check_password(new_password):
+        problem = _("Choose a password different from the one you have now.")
+    if problem:
+        form.new_password.errors = [problem]
+        return _password_page(form), 422
+    change_own_password(user, new_password, keep=g.get("auth_session"))
+    db.session().commit()
+    flash(_("Your password was changed."), "success")
+    return redirect(_safe_next(form.next.data))

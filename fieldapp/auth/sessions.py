@@ -57,13 +57,14 @@ def end_session() -> None:
     g.auth_session = None
 
 
-def end_all_sessions(user: User) -> None:
-    """End every open session of ``user`` (deactivation, password change)."""
-    db.session().execute(
-        sa.update(AuthSession)
-        .where(AuthSession.user_id == user.id, AuthSession.ended_at.is_(None))
-        .values(ended_at=utcnow())
+def end_all_sessions(user: User, *, keep: AuthSession | None = None) -> None:
+    """End every open session of ``user`` but ``keep`` (deactivation, password change)."""
+    query = sa.update(AuthSession).where(
+        AuthSession.user_id == user.id, AuthSession.ended_at.is_(None)
     )
+    if keep is not None:
+        query = query.where(AuthSession.id != keep.id)
+    db.session().execute(query.values(ended_at=utcnow()))
 
 
 def load_user() -> None:

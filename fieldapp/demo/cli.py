@@ -55,7 +55,6 @@ def load_demo(password: str) -> dict[str, int]:
             )
             session.add(user)
         user.is_active = True
-        user.locked_until = None
         if not user.password_hash or not user.check_password(password):
             user.set_password(password)
         users[username] = user

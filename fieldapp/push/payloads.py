@@ -110,6 +110,23 @@ KINDS: dict[str, Kind] = {
             "review it; nothing is lost."
         ),
     ),
+    # Account events, told to the owner's devices at once: a password they did not
+    # expect to change is how they notice someone else at work.
+    "password_reset": Kind(
+        "high",
+        3 * 24 * HOUR,
+        lambda n: _("Your password was reset by an administrator"),
+        lambda n: _(
+            "Sign in with the temporary password you were given, then choose your "
+            "own. If you did not ask for this, tell your coordinator."
+        ),
+    ),
+    "password_changed": Kind(
+        "high",
+        3 * 24 * HOUR,
+        lambda n: _("Your password was changed"),
+        lambda n: _("If you did not change it, tell an administrator at once."),
+    ),
     "test": Kind(
         "high",
         600,

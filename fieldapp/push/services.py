@@ -18,6 +18,8 @@ LINKS = {
     "stale_outbox": "/outbox",
     "rejected": "/outbox",
     "conflict": "/outbox",
+    "password_reset": "/",
+    "password_changed": "/",
     "test": "/",
 }
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
-from wtforms import PasswordField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
-from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
 ROLE_CHOICES = [
@@ -29,7 +27,11 @@ LOCALE_CHOICES = [
 
 
 class UserForm(FlaskForm):
-    """A staff account; the password is optional when editing."""
+    """A staff account. It has no password: nobody sets another person's password.
+
+    New accounts get a temporary one (shown once to their creator); administrators
+    issue new ones (users.password_submit); everyone changes their own.
+    """
 
     username = StringField(
         _l("Username"),
@@ -52,11 +54,6 @@ class UserForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     locale = SelectField(_l("Language"), choices=LOCALE_CHOICES)
-    password = PasswordField(
-        _l("New password"),
-        validators=[Optional(), Length(max=256)],
-        render_kw={"autocomplete": "new-password"},
-    )
     is_active = BooleanField(_l("Active (may sign in)"), default=True)
 
 

@@ -11,11 +11,14 @@ import sqlalchemy as sa
 from fieldapp import db
 from fieldapp.audit.models import AccessLogEntry
 
+from .conftest import PASSWORD
+
 #: Routes that show or change no beneficiary record, and why they need no entry.
 NOT_AUDITED = {
     "home.index": "counts only",
     "home.healthz": "no data",
     "auth.login": "form only (attempts are logged by login_submit)",
+    "auth.password": "form only (changes are logged by password_submit)",
     "pwa.manifest": "no data",
     "pwa.offline": "no data",
     "pwa.service_worker": "no data",
@@ -45,6 +48,7 @@ NOT_AUDITED = {
 AUDITED = {
     "auth.login_submit": ("anon", "POST", "/auth/login", "login_failed"),
     "auth.logout": ("social", "POST", "/auth/logout", "logout"),
+    "auth.password_submit": ("social", "POST", "/auth/password", "password_changed"),
     "audit.index": ("admin", "GET", "/audit/", "view"),
     "families.index": ("social", "GET", "/families/", "list"),
     "families.detail": ("social", "GET", "/families/{family}", "view"),
@@ -104,6 +108,12 @@ AUDITED = {
     ),
     "users.create_submit": ("coordinator", "POST", "/users/new", "create"),
     "users.edit_submit": ("coordinator", "POST", "/users/{social_id}/edit", "update"),
+    "users.password_submit": (
+        "admin",
+        "POST",
+        "/users/{social_id}/password",
+        "password_issued",
+    ),
     "submissions.detail": ("social", "GET", "/submissions/{visit}", "view"),
     "submissions.fill_submit": ("social", "POST", "/forms/home_visit", "create"),
     "sync_api.push_submit": ("social", "POST", "/api/v1/sync/push", "create"),
@@ -177,7 +187,6 @@ def _payload(endpoint: str, world) -> dict:
             "full_name": "New Worker",
             "role": "social_worker",
             "locale": "sq",
-            "password": "a long fresh passphrase",
             "is_active": "y",
         },
         "users.edit_submit": {
@@ -189,6 +198,11 @@ def _payload(endpoint: str, world) -> dict:
         },
         "review.conflict_submit": {"rule": "keep_both"},
         "auth.login_submit": {"username": "nobody", "password": "wrong password"},
+        "auth.password_submit": {
+            "current_password": PASSWORD,
+            "new_password": "a fresh and long passphrase",
+            "confirm": "a fresh and long passphrase",
+        },
         "submissions.fill_submit": {
             "submission_uuid": str(uuid.uuid4()),
             "form_version": "1",

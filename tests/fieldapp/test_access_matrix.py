@@ -41,6 +41,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "auth.login": ("GET", "/auth/login", rule(STAFF, public=True)),
     "auth.login_submit": ("POST", "/auth/login", rule(STAFF, public=True)),
     "auth.logout": ("POST", "/auth/logout", rule(STAFF)),
+    "auth.password": ("GET", "/auth/password", rule(STAFF)),
+    "auth.password_submit": ("POST", "/auth/password", rule(STAFF)),
     "pwa.manifest": ("GET", "/manifest.webmanifest", rule(STAFF, public=True)),
     "pwa.offline": ("GET", "/offline", rule(STAFF, public=True)),
     "pwa.service_worker": ("GET", "/sw.js", rule(STAFF, public=True)),
@@ -53,6 +55,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "users.create_submit": ("POST", "/users/new", rule(MANAGERS)),
     "users.edit": ("GET", "/users/{social_id}/edit", rule(MANAGERS)),
     "users.edit_submit": ("POST", "/users/{social_id}/edit", rule(MANAGERS)),
+    # Only admins issue temporary passwords (per target: tests/fieldapp/test_accounts.py).
+    "users.password_submit": ("POST", "/users/{social_id}/password", rule({"admin"})),
     "families.index": (
         "GET",
         "/families/",

@@ -20,8 +20,11 @@ export class ApiError extends Error {
   /** True when the request never got an answer (offline, dropped connection). */
   get isNetwork() { return this.code === 0; }
 
-  /** True when the user must sign in again. */
-  get isAuth() { return this.code === 401; }
+  /**
+   * True when the user must sign in again, or first choose their own password (they
+   * signed in with a temporary one): either way, retrying cannot help until they act.
+   */
+  get isAuth() { return this.code === 401 || this.error === 'password_change_required'; }
 }
 
 /**

@@ -2,7 +2,7 @@
  *  (quick exit lives in quick-exit.js). */
 import { enhanceForm } from './form-page.js';
 import { renderOfflineForms, renderOutboxPage } from './outbox-page.js';
-import { guardLogout, identify } from './session.js';
+import { guardLogout, identify, offerKnownDevices } from './session.js';
 import { renderStatus } from './status.js';
 import { registerBackgroundSync, requestSync, syncEvents } from './sync.js';
 
@@ -73,6 +73,8 @@ async function startWorker() {
 
 async function start() {
   startWorker();
+  const deviceIds = document.getElementById('device_ids');
+  if (deviceIds) offerKnownDevices(deviceIds);
   user = await identify(live);
   if (live && user) {
     const logout = document.getElementById('logout-form');

@@ -1,0 +1,74 @@
+"""Say in the reader's language what an access-log entry's detail records.
+
+Only the details of account events are put in words (role and sign-in before and
+after, refusals); other details stay in the database for whoever queries it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from fieldapp.users.forms import role_label
+
+#: What a refused request tried to do (users.routes._refuse), in words.
+ATTEMPTS = {
+    "create": _l("create an account of that role"),
+    "grant_role": _l("give an account that role"),
+    "own_role": _l("change their own role or whether they may sign in"),
+    "manage_account": _l("change an account they may not manage"),
+    "set_password": _l("set another person's password"),
+    "issue_password": _l("issue a temporary password"),
+}
+#: Account fields named in an "update" entry's list of changes.
+FIELDS = {
+    "username": _l("Username"),
+    "full_name": _l("Full name"),
+    "locale": _l("Language"),
+}
+
+
+def _pair(value: Any) -> tuple[Any, Any] | None:
+    if isinstance(value, list) and len(value) == 2:
+        return value[0], value[1]
+    return None
+
+
+def _yes_no(value: Any) -> str:
+    if value is None:
+        return "–"
+    return str(_("yes") if value else _("no"))
+
+
+def describe(detail: dict[str, Any] | None) -> list[str]:
+    """Return the sentences that say what ``detail`` of an entry records."""
+    detail = detail or {}
+    lines: list[str] = []
+    if attempt := detail.get("attempt"):
+        what = ATTEMPTS.get(str(attempt), str(attempt))
+        lines.append(_("Refused: %(what)s", what=what))
+    if role := detail.get("account_role"):
+        lines.append(_("Account: %(role)s", role=role_label(str(role))))
+    if roles := _pair(detail.get("role")):
+        before, after = (role_label(str(r)) if r else "–" for r in roles)
+        lines.append(_("Role: %(before)s → %(after)s", before=before, after=after))
+    if active := _pair(detail.get("active")):
+        lines.append(
+            _(
+                "May sign in: %(before)s → %(after)s",
+                before=_yes_no(active[0]),
+                after=_yes_no(active[1]),
+            )
+        )
+    if (changed := detail.get("changed")) and isinstance(changed, list):
+        names = ", ".join(str(FIELDS.get(str(name), name)) for name in changed)
+        lines.append(_("Changed: %(fields)s", fields=names))
+    if detail.get("new") is True:
+        lines.append(_("For a new account"))
+    if detail.get("was_temporary") is True:
+        lines.append(_("Replaced a temporary password"))
+    if detail.get("notified") is True:
+        lines.append(_("The owner's devices were notified"))
+    return lines
