@@ -134,9 +134,22 @@ class _PerAppDomain(Domain):  # type: ignore[misc]
         return cache
 
 
+#: One convention in every language: day before month, and a 24-hour clock, as the
+#: phones show it (CLDR's short English forms put the month first and use 12 hours).
+DATE_FORMATS = {
+    "date.short": "dd.MM.yyyy",
+    "date.medium": "d MMMM yyyy",
+    "datetime.short": "dd.MM.yyyy HH:mm",
+    "datetime.medium": "d MMMM yyyy, HH:mm",
+    "time.short": "HH:mm",
+    "time.medium": "HH:mm:ss",
+}
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with our locale selector."""
     babel.init_app(app, locale_selector=select_locale)
+    babel.date_formats.update(DATE_FORMATS)
     # Otherwise the first app of a process fixes the catalogs (and their directory,
     # BABEL_TRANSLATION_DIRECTORIES) for every later app, as in the test suite.
     babel.domain_instance = _PerAppDomain(

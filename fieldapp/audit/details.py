@@ -1,7 +1,10 @@
-"""Say in the reader's language what an access-log entry's detail records.
+"""Say in the reader's language what an access-log entry records.
 
-Only the details of account events are put in words (role and sign-in before and
-after, refusals); other details stay in the database for whoever queries it.
+Actions and record kinds are stored as codes (the log is data) and put in words here;
+every code that `log.record` is called with must have a label
+(tests/fieldapp/test_access_log.py checks the source). Only the details of account
+events are put in words (role and sign-in before and after, refusals); other details
+stay in the database for whoever queries it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,57 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.users.forms import role_label
+
+#: Actions, as the access log's reader says them.
+ACTIONS = {
+    "view": _l("viewed"),
+    "list": _l("listed"),
+    "create": _l("created"),
+    "update": _l("changed"),
+    "export": _l("downloaded"),
+    "assign": _l("assigned"),
+    "unassign": _l("unassigned"),
+    "enrol": _l("enrolled"),
+    "unenrol": _l("removed from the course"),
+    "resolve": _l("resolved"),
+    "revoke": _l("disconnected"),
+    "login": _l("signed in"),
+    "logout": _l("signed out"),
+    "login_failed": _l("failed to sign in"),
+    "login_throttled": _l("sign-in slowed down"),
+    "login_locked": _l("sign-in refused (locked)"),
+    "refused": _l("refused"),
+    "role_change": _l("role changed"),
+    "activation_change": _l("sign-in allowed or stopped"),
+    "password_issued": _l("temporary password issued"),
+    "password_changed": _l("password changed"),
+    "password_change_failed": _l("password change failed"),
+    "session_device_mismatch": _l("session ended: another device"),
+}
+#: Kinds of record, as the reader says them.
+RECORD_TYPES = {
+    "family": _l("family"),
+    "member": _l("family member"),
+    "course": _l("course"),
+    "user": _l("staff account"),
+    "device": _l("device"),
+    "submission": _l("form"),
+    "submission_conflict": _l("conflict"),
+    "rejected_submission": _l("refused form"),
+    "access_log": _l("access log"),
+    "caseload": _l("caseload"),
+}
+
+
+def action_label(code: str) -> str:
+    """Return the action ``code`` in the reader's language (the code if unknown)."""
+    return str(ACTIONS.get(code, code))
+
+
+def record_type_label(code: str) -> str:
+    """Return the record kind ``code`` in the reader's language (the code if unknown)."""
+    return str(RECORD_TYPES.get(code, code))
+
 
 #: What a refused request tried to do (users.routes._refuse), in words.
 ATTEMPTS = {

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from fieldapp import db
+from fieldapp.audit import details
+from fieldapp.audit import log
 from fieldapp.audit.models import AccessLogEntry
 
 from .conftest import PASSWORD
@@ -286,3 +290,54 @@ def test_the_app_offers_no_way_to_change_or_delete_the_access_log(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("audit."):
             assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, rule
+
+
+_RECORDED = re.compile(
+    r"""log\.record\(\s*["']([a-z_]+)["'](?:,\s*["']([a-z_]+)["'])?"""
+)
+
+
+def test_every_action_and_record_kind_the_app_logs_has_words():
+    # Scanned from the source, so a new log.record("...") without a label fails here.
+    found = [
+        match.groups()
+        for path in Path(log.__file__).resolve().parents[1].rglob("*.py")
+        for match in _RECORDED.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert len(found) > 20
+    assert {action for action, _ in found} - set(details.ACTIONS) == set()
+    assert {kind for _, kind in found if kind} - set(details.RECORD_TYPES) == set()
+
+
+@pytest.mark.parametrize("lang", ["sq", "sr_Cyrl"])
+def test_the_log_page_names_records_and_speaks_the_readers_language(
+    app, make_user, make_family, signed_in, lang
+):
+    ana = make_user("ana", "social_worker", full_name="Ana Berisha")
+    family = make_family(name="Gashi", assigned_to=(ana,))
+    make_user("root", "admin")
+    worker, _ = signed_in("ana")
+    worker.get(f"/families/{family.id}")
+    device = str(uuid.uuid4())
+    token = worker.get("/api/v1/csrf", headers={"X-Device-Id": device}).json
+    worker.post(
+        "/api/v1/devices",
+        json={"device_id": device},
+        headers={"X-CSRFToken": token["csrf_token"], "X-Device-Id": device},
+    )
+    worker.get("/api/v1/sync/pull", headers={"X-Device-Id": device})
+    admin, _ = signed_in("root")
+    page = admin.get(f"/audit/?lang={lang}").get_data(as_text=True)
+    rows = page.split("<tbody>")[1]
+    assert "Gashi" in rows  # the family by its name, not only its id
+    assert "Ana Berisha (ana)" in rows
+    with app.test_request_context(f"/?lang={lang}"):
+        viewed = str(details.ACTIONS["view"])
+        downloaded = str(details.ACTIONS["export"])
+    assert viewed != "viewed"
+    assert f"<td>{viewed}</td>" in rows
+    assert ">view<" not in rows  # no action code on the page
+    # The phone's routine pull is recorded, and shown only when asked for.
+    assert downloaded not in rows
+    with_pulls = admin.get(f"/audit/?lang={lang}&routine=1").get_data(as_text=True)
+    assert downloaded in with_pulls.split("<tbody>")[1]

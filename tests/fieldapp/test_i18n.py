@@ -247,6 +247,21 @@ def test_gettext_uses_the_cyrillic_catalog(app):
         assert gettext("Quick exit") == "Dalje e shpejtë"
 
 
+@pytest.mark.parametrize("lang", ["sq", "sr_Latn", "sr_Cyrl", "en"])
+def test_server_pages_write_day_month_year_and_a_24_hour_clock(app, lang):
+    from datetime import UTC
+    from datetime import datetime
+
+    from flask_babel import format_date
+    from flask_babel import format_datetime
+
+    evening = datetime(2026, 12, 2, 20, 3, tzinfo=UTC)  # 21:03 in Kosovo
+    with app.test_request_context(f"/?lang={lang}"):
+        assert format_datetime(evening, "short") == "02.12.2026 21:03"
+        assert format_date(evening, "short") == "02.12.2026"
+        assert "21:03" in format_datetime(evening, "medium")
+
+
 # ---- the browser module -----------------------------------------------------------------
 
 _NODE_SCRIPT = """

@@ -3,7 +3,7 @@
 // validate, write to the outbox, sync. Without this script the form posts as plain HTML.
 import { validateAnswers } from './form-rules.js';
 import { addRow, applyShowIf, clearErrors, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
-import { t } from './i18n.js';
+import { formatDateTime, formatTime, t } from './i18n.js';
 import { all, del, get, put } from './local-db.js';
 import { enqueue, find, list } from './outbox.js';
 import { requestSync } from './sync.js';
@@ -164,7 +164,7 @@ export async function enhanceForm(form, ctx) {
     const drafts = (await all('drafts', 'byKey', draftKey)).sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1));
     if (!drafts.length) return;
     const draft = drafts[0];
-    const when = new Date(draft.updatedAt).toLocaleString(document.documentElement.lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const when = formatDateTime(draft.updatedAt);
     const resume = el('button', { type: 'button', className: 'button', textContent: t('Continue the draft from %(time)s', { time: when }) });
     const fresh = el('button', { type: 'button', className: 'button-secondary', textContent: t('Start over') });
     const panel = el('div', { className: 'draft-offer notice' }, el('p', { textContent: t('You have an unfinished draft of this form.') }), resume, ' ', fresh);
@@ -194,7 +194,7 @@ export async function enhanceForm(form, ctx) {
       snapshot: snap,
     });
     const status = $(form, '[data-draft-status]');
-    if (status) status.textContent = t('Draft saved on this phone at %(time)s', { time: new Date().toLocaleTimeString(document.documentElement.lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) });
+    if (status) status.textContent = t('Draft saved on this phone at %(time)s', { time: formatTime(new Date()) });
   }
 
   function changed(event) {

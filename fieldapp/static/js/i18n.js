@@ -84,3 +84,26 @@ export function nt(singular, plural, n, params) {
   }
   return format(Number(n) === 1 ? singular : plural, values);
 }
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/**
+ * Return a date as day.month.year ("02.12.2026"), the same in every language and on the
+ * server: an explicit pattern, since not every browser has locale data for Albanian.
+ * @param {Date|string} value
+ */
+export function formatDate(value) {
+  const d = new Date(value);
+  return `${pad(d.getDate())}.${pad(d.getMonth() + 1)}.${d.getFullYear()}`;
+}
+
+/** Return a time on the 24-hour clock ("21:03"). @param {Date|string} value */
+export function formatTime(value) {
+  const d = new Date(value);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Return "02.12.2026 21:03". @param {Date|string} value */
+export function formatDateTime(value) {
+  return `${formatDate(value)} ${formatTime(value)}`;
+}

@@ -1,6 +1,6 @@
 // The /outbox page and the offline start page, both filled from IndexedDB: waiting,
 // rejected (with their errors and a way to fix them), drafts, receipts; forms to fill offline.
-import { t } from './i18n.js';
+import { formatDateTime, t } from './i18n.js';
 import { all } from './local-db.js';
 import { list } from './outbox.js';
 import { ageText } from './status.js';
@@ -44,7 +44,7 @@ export async function renderOutboxPage(root, userId) {
 
   const waitingItems = records.filter((r) => r.state !== 'rejected').map((r) => el('li', { dataset: {} },
     el('strong', { textContent: r.label || r.item.form_id }),
-    el('span', { className: 'muted', textContent: ` ${t('waiting for %(age)s', { age: ageText(r.createdAt) })}` }),
+    el('span', { className: 'muted', textContent: ` ${t('saved %(age)s', { age: ageText(r.createdAt) })}` }),
     r.message ? el('p', { className: 'hint', textContent: r.message }) : ''));
   const draftItems = drafts.map((d) => el('li', {},
     el('strong', { textContent: d.label || d.formId }),
@@ -64,7 +64,7 @@ export async function renderOutboxPage(root, userId) {
   if (!rejected.children.length) rejected.append(empty(t('None.')));
 
   sent.replaceChildren(...receipts.map((r) => {
-    const when = new Date(r.sentAt).toLocaleString(document.documentElement.lang, { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const when = formatDateTime(r.sentAt);
     const text = r.receipt ? t('Receipt number %(number)s, sent %(time)s', { number: r.receipt.server_id, time: when }) : t('Sent %(time)s', { time: when });
     const li = el('li', {}, el('strong', { textContent: r.label || r.formId }), el('span', { className: 'muted', textContent: ` ${text}` }));
     li.dataset.receipt = r.uuid;

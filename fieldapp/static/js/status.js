@@ -1,6 +1,6 @@
 // What the user sees about the outbox: online or offline, how many forms wait and for how
 // long, the last successful sync, sign-in and storage warnings, and an alarm after 72 hours.
-import { nt, t } from './i18n.js';
+import { formatDateTime, formatTime, nt, t } from './i18n.js';
 import { all, getMeta } from './local-db.js';
 import { list } from './outbox.js';
 
@@ -17,20 +17,19 @@ const el = (tag, props = {}, ...children) => {
 };
 
 function timeText(iso) {
-  const date = new Date(iso);
-  const lang = document.documentElement.lang;
-  const sameDay = date.toDateString() === new Date().toDateString();
-  return sameDay
-    ? date.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-    : date.toLocaleString(lang, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const sameDay = new Date(iso).toDateString() === new Date().toDateString();
+  return sameDay ? formatTime(iso) : formatDateTime(iso);
 }
 
-/** Return "N hours"/"N days" for the age of an ISO time. */
+/** Return "just now", "N minutes ago", "N hours ago" or "N days ago" for an ISO time. */
 export function ageText(iso, now = Date.now()) {
-  const hours = Math.floor((now - Date.parse(iso)) / HOUR_MS);
-  if (hours < 48) return nt('%(num)d hour', '%(num)d hours', hours);
+  const minutes = Math.floor((now - Date.parse(iso)) / 60000);
+  if (minutes < 1) return t('just now');
+  if (minutes < 60) return nt('%(num)d minute ago', '%(num)d minutes ago', minutes);
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return nt('%(num)d hour ago', '%(num)d hours ago', hours);
   const days = Math.floor(hours / 24);
-  return nt('%(num)d day', '%(num)d days', days);
+  return nt('%(num)d day ago', '%(num)d days ago', days);
 }
 
 function alarmBox() {
@@ -106,7 +105,7 @@ async function renderSummary(waiting, userId) {
   else {
     children.push(el('ul', { className: 'list' }, ...waiting.map((r) => el('li', {},
       el('strong', { textContent: r.label || r.item.form_id }), ' ',
-      el('span', { className: 'muted', textContent: r.state === 'rejected' ? t('needs corrections') : t('waiting for %(age)s', { age: ageText(r.createdAt) }) })))));
+      el('span', { className: 'muted', textContent: r.state === 'rejected' ? t('needs corrections') : t('saved %(age)s', { age: ageText(r.createdAt) }) })))));
   }
   if (receipts.length) {
     children.push(el('ul', { className: 'list' }, ...receipts.map((r) => el('li', {},
