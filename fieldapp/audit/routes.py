@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -18,19 +19,16 @@ from fieldapp.audit import log
 from fieldapp.audit.models import AccessLogEntry
 from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
+from fieldapp.inputs import day_arg
+from fieldapp.inputs import int_arg
 
 bp = Blueprint("audit", __name__, template_folder="templates")
 
 _PAGE_SIZE = 100
 
 
-def _day(value: str | None) -> datetime | None:
-    try:
-        return datetime.combine(
-            datetime.strptime(value or "", "%Y-%m-%d").date(), time(), tzinfo=UTC
-        )
-    except ValueError:
-        return None
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 @bp.get("/")
@@ -47,11 +45,11 @@ def index() -> str:
         query = query.where(AccessLogEntry.record_type == record_type)
     if record_id := args.get("record_id", "").strip()[:64]:
         query = query.where(AccessLogEntry.record_id == record_id)
-    if since := _day(args.get("since")):
-        query = query.where(AccessLogEntry.at >= since)
-    if until := _day(args.get("until")):
-        query = query.where(AccessLogEntry.at < until + timedelta(days=1))
-    before = args.get("before", type=int)
+    if since := day_arg("since"):
+        query = query.where(AccessLogEntry.at >= _midnight(since))
+    if until := day_arg("until"):
+        query = query.where(AccessLogEntry.at < _midnight(until + timedelta(days=1)))
+    before = int_arg("before")
     if before:
         query = query.where(AccessLogEntry.id < before)
     entries = list(db.session().scalars(query.limit(_PAGE_SIZE)))

@@ -23,13 +23,17 @@ from fieldapp.auth import throttle
 from fieldapp.auth.forms import LoginForm
 from fieldapp.auth.models import User
 from fieldapp.auth.models import dummy_password_check
+from fieldapp.inputs import has_control_characters
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 def _safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the start page."""
-    if target:
+    """Return ``target`` if it is a path on this site, else the start page.
+
+    A control character (CR/LF would split the Location header) is never a path here.
+    """
+    if target and not has_control_characters(target):
         parts = urlsplit(target)
         if (
             not parts.scheme
@@ -106,10 +110,12 @@ def login_submit() -> tuple[str, int] | Response:
         ), 401
 
     assert user is not None  # noqa: S101 - narrowed by ok
+    # The answer first: should making it fail, no session is left behind.
+    response = redirect(_safe_next(form.next.data))
     sessions.start_session(user)
     log.record("login", "user", user.id)
     session.commit()
-    return redirect(_safe_next(form.next.data))
+    return response
 
 
 @bp.post("/logout")

@@ -34,6 +34,7 @@ from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Family
 from fieldapp.i18n import current_language
 from fieldapp.i18n import normalize
+from fieldapp.inputs import int_arg
 from fieldapp.submissions import services
 from fieldapp.submissions.forms import FillForm
 from fieldapp.submissions.forms_registry import definition_for
@@ -87,8 +88,8 @@ def _context(definition: FormDefinition, *, shell: bool) -> dict[str, Any]:
                 )
             )
     elif definition.subject == "course_session":
-        course_id = request.values.get("course", type=int) or request.values.get(
-            "course_id", type=int
+        course_id = int_arg("course", request.values) or int_arg(
+            "course_id", request.values
         )
         if course_id is None:
             raise NotFoundError(_("Choose a course first."))
