@@ -29,6 +29,7 @@ from forms import validate_answers
 from sync.changes import ItemResult
 from sync.changes import PushResult
 from sync.changes import SubmissionItem
+from sync.protocol import TIME_RANGE_MESSAGE
 from sync.protocol import parse_item
 from sync.store import Access
 from sync.store import Author
@@ -81,6 +82,13 @@ def _dumps(content: dict[str, Any]) -> str:
 
 def _issue(code: str, **params: Any) -> Issue:
     return Issue(code, params)
+
+
+def _shape_issue(path: str, message: str) -> Issue:
+    """Return the issue of one protocol error (an item that could not be read)."""
+    if message == TIME_RANGE_MESSAGE:
+        return _issue("time_range", field=path)
+    return _issue("invalid", detail=message)
 
 
 def _replay(
@@ -149,7 +157,7 @@ class _Batch:
             item, uuid_text, shape_errors = parse_item(raw)
             if item is None:
                 errors = {
-                    p: [_issue("invalid", detail=m) for m in ms]
+                    p: [_shape_issue(p, m) for m in ms]
                     for p, ms in shape_errors.items()
                 }
                 self.results[index] = ItemResult(

@@ -138,15 +138,16 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
     form = FillForm()
     if not form.validate_on_submit():
         # A tampered or incomplete envelope: show the form again with what was typed.
+        messages = [_("The form could not be read. Please check and send it again.")]
+        if form.started_at.errors:
+            # Named, and replaced by now: it is hidden, so no one could correct it.
+            messages += [str(message) for message in form.started_at.errors]
+            form.started_at.data = datetime.now(UTC).isoformat(timespec="seconds")
         return _refill(
             definition,
             form,
             from_form_data(definition, request.form),
-            {
-                "_form": [
-                    _("The form could not be read. Please check and send it again.")
-                ]
-            },
+            {"_form": messages},
         ), 400
     item = {
         "uuid": form.submission_uuid.data,
