@@ -7,6 +7,7 @@ it are stored, and sending it all again gives the same answers (never a 500).
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from datetime import UTC
@@ -131,6 +132,56 @@ def test_an_unreadable_oldest_pending_at_is_still_a_400(phone):
     response = phone.push(visit(), oldest_pending_at="yesterday")
     assert response.status_code == 400
     assert "oldest_pending_at" in response.json["errors"]["device"]
+
+
+@pytest.mark.parametrize("stage", ["judging", "storing"])
+def test_an_unexpected_failure_with_one_item_refuses_it_alone(
+    app, phone, monkeypatch, caplog, stage
+):
+    """Any exception with one item: that item is refused (sent again), logged by uuid
+    without its answers; the others in the same push are stored; the push answers 200."""
+    marker = "distinctive-observation-" + uuid.uuid4().hex
+    items = [visit(), visit({"observations": marker}), visit(), visit()]
+    victim = items[1]["uuid"]
+    if stage == "judging":
+        from sync import engine
+
+        real = engine.validate_answers
+
+        def validate(definition, answers, context=None):
+            if answers.get("observations") == marker:
+                raise RuntimeError(f"cannot judge {answers}")
+            return real(definition, answers, context)
+
+        monkeypatch.setattr(engine, "validate_answers", validate)
+    else:
+        from fieldapp.sync_api import effects
+
+        real_effects = effects.apply_effects
+
+        def apply(session, stored, *args, **kwargs):
+            # Inside the group's transaction, after its rows were written.
+            if any(str(s.uuid) == victim for s in stored):
+                raise RuntimeError(f"cannot store {[s.answers for s in stored]}")
+            return real_effects(session, stored, *args, **kwargs)
+
+        monkeypatch.setattr(effects, "apply_effects", apply)
+    caplog.set_level(logging.INFO)
+    response = phone.push(*items)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.json["results"]
+    assert [r["status"] for r in results] == [
+        "accepted",
+        "refused",
+        "accepted",
+        "accepted",
+    ]
+    assert results[1]["uuid"] == victim
+    assert "sent again" in results[1]["message"]
+    assert stored_uuids(app) == {items[i]["uuid"] for i in (0, 2, 3)}
+    assert victim in caplog.text
+    assert "RuntimeError" in caplog.text
+    assert marker not in caplog.text
 
 
 # --- the HTML form ----------------------------------------------------------------------

@@ -497,3 +497,43 @@ def test_the_ends_of_the_window_are_stored_and_beyond_them_refused(store, regist
     results = push(store, registry, before, after)
     assert [r.status for r in results] == ["refused"] * 2
     assert [next(iter(r.errors)) for r in results] == ["started_at", "completed_at"]
+
+
+def test_a_crash_while_storing_one_item_refuses_it_and_stores_the_others(
+    store, registry, caplog
+):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    store.crash.add(uuid.UUID(batch[1]["uuid"]))
+    results = push(store, registry, *batch)
+    assert [r.status for r in results] == ["accepted", "refused", "accepted"]
+    assert results[1].code == "not_stored"
+    assert set(store.rows) == {uuid.UUID(batch[0]["uuid"]), uuid.UUID(batch[2]["uuid"])}
+    assert store.recoveries >= 1
+    # Logged by uuid and where it failed; the exception's own text is left out.
+    assert batch[1]["uuid"] in caplog.text
+    assert "ZeroDivisionError" in caplog.text
+    assert "living_conditions" not in caplog.text  # the error's text quoted answers
+
+
+def test_a_crash_while_judging_one_item_refuses_it_and_stores_the_others(
+    store, registry, caplog, monkeypatch
+):
+    from sync import engine
+
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    batch[1]["answers"]["observations"] = "secret words"
+    real = engine.validate_answers
+
+    def failing(definition, answers, context=None):
+        if answers.get("observations") == "secret words":
+            raise KeyError(answers["observations"])
+        return real(definition, answers, context)
+
+    monkeypatch.setattr(engine, "validate_answers", failing)
+    results = push(store, registry, *batch)
+    assert [r.status for r in results] == ["accepted", "refused", "accepted"]
+    assert results[1].code == "not_stored"
+    assert results[1].uuid == batch[1]["uuid"]
+    assert len(store.rows) == 2
+    assert batch[1]["uuid"] in caplog.text
+    assert "secret words" not in caplog.text
