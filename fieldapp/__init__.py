@@ -15,6 +15,7 @@ from fieldapp import db
 from fieldapp import errors
 from fieldapp import headers
 from fieldapp import i18n
+from fieldapp import inputs
 from fieldapp import templating
 from fieldapp.audit.routes import bp as audit_bp
 from fieldapp.auth import cli as auth_cli
@@ -59,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     check_config(app)
 
+    inputs.init_app(app)  # first: bounds <int:...>, refuses unreadable input
     db.init_app(app)
     csrf.init_app(app)
     sessions.init_app(app)  # must run before i18n: the locale follows the user

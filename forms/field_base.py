@@ -40,8 +40,19 @@ class RuleEnv(NamedTuple):
     lookup: Callable[[str], Any]
 
 
+#: parameters that quote the answer itself (the others are the definition's bounds)
+ANSWER_PARAMS = frozenset({"value"})
+
+
 def issue(question: Question, code: str, **params: Any) -> Issue:
-    """Return an Issue, with the document's own message for ``code`` if it has one."""
+    """Return an Issue, with the document's own message for ``code`` if it has one.
+
+    An issue of a sensitive question never quotes the answer: issues travel further
+    than answers do (kept in the clear with a rejected item, shown, logged), and a
+    risk code sent as an invalid choice is still a risk code.
+    """
+    if question.sensitive and not params.keys().isdisjoint(ANSWER_PARAMS):
+        params = {k: v for k, v in params.items() if k not in ANSWER_PARAMS}
     return Issue(code, params, question.messages.get(code))
 
 

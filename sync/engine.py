@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import traceback
 import unicodedata
 import uuid
+from collections.abc import Callable
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -29,6 +31,7 @@ from forms import validate_answers
 from sync.changes import ItemResult
 from sync.changes import PushResult
 from sync.changes import SubmissionItem
+from sync.protocol import TIME_RANGE_MESSAGE
 from sync.protocol import parse_item
 from sync.store import Access
 from sync.store import Author
@@ -81,6 +84,43 @@ def _dumps(content: dict[str, Any]) -> str:
 
 def _issue(code: str, **params: Any) -> Issue:
     return Issue(code, params)
+
+
+def _shape_issue(path: str, message: str) -> Issue:
+    """Return the issue of one protocol error (an item that could not be read)."""
+    if message == TIME_RANGE_MESSAGE:
+        return _issue("time_range", field=path)
+    return _issue("invalid", detail=message)
+
+
+def _uuid_of(raw: Any) -> str:
+    """Return the uuid text of a raw item, for its answer when reading it failed."""
+    value = raw.get("uuid") if isinstance(raw, dict) else None
+    if isinstance(value, str) and len(value) <= 100:
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            pass
+    return ""
+
+
+def _log_fault(what: str, doing: str, error: BaseException) -> None:
+    """Log an unexpected failure: what it concerned, where it happened, and no values.
+
+    Never the exception's text nor the variables: a database error's text quotes the
+    values of its statement, answers among them, and sensitive ones must never reach
+    a log in the clear. The type and the stack say where to look.
+    """
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    _log.error(
+        "%s: %s while %s\n%s", what, type(error).__name__, doing, frames.rstrip()
+    )
+
+
+def _fault(uuid_text: str, doing: str, error: BaseException) -> ItemResult:
+    """Log an unexpected failure with one item; answer it "refused" (send it again)."""
+    _log_fault(f"submission {uuid_text or '(no uuid)'} not stored", doing, error)
+    return ItemResult(uuid_text, "refused", code="not_stored")
 
 
 def _replay(
@@ -142,39 +182,49 @@ class _Batch:
         self.courses: dict[int, tuple[Access, frozenset[str] | None]] = {}
 
     def run(self, raws: Sequence[Any]) -> list[ItemResult]:
-        """Judge and store every item; return the results in the items' order."""
+        """Judge and store every item; return the results in the items' order.
+
+        Bad input is answered by the rules. Anything else that goes wrong with one item
+        (a bug, a database fault) is that item's "refused" answer, logged with its
+        uuid: the device sends it again, and the other items are judged and stored.
+        """
         parsed: list[tuple[int, SubmissionItem, str]] = []
         for index, raw in enumerate(raws):
             self.results.append(None)
-            item, uuid_text, shape_errors = parse_item(raw)
-            if item is None:
-                errors = {
-                    p: [_issue("invalid", detail=m) for m in ms]
-                    for p, ms in shape_errors.items()
-                }
-                self.results[index] = ItemResult(
-                    uuid_text, "refused", errors=errors, code="invalid_item"
-                )
-            elif item.author_id is not None and item.author_id != self.author.id:
-                self.results[index] = ItemResult(
-                    uuid_text, "refused", code="wrong_user"
-                )
+            try:
+                outcome = self._read(raw)
+            except Exception as error:
+                self.results[index] = _fault(_uuid_of(raw), "reading it", error)
+                continue
+            if isinstance(outcome, ItemResult):
+                self.results[index] = outcome
             else:
-                parsed.append((index, item, content_hash(item)))
+                parsed.append((index, *outcome))
         # Whether a UUID is stored already is left to the store's unique key (see
         # _store_waiting): one look-up fewer for the usual batch, of new items only.
-        self._look_up(
-            {item.subject_id for _, item, _ in parsed if item.subject_id is not None}
-        )
+        try:
+            self._look_up(
+                {
+                    item.subject_id
+                    for _, item, _ in parsed
+                    if item.subject_id is not None
+                }
+            )
+        except Exception as error:
+            # Each item asks again on its own (_judge_fresh), and fails on its own.
+            self.store.recover()
+            _log_fault("push", "looking up the families of its items", error)
         for index, item, digest in parsed:
             if item.uuid in self.waiting_uuids or (
                 item.subject_id in self.waiting_families
             ):
                 self._store_waiting()
-            if item.subject_id is not None and item.subject_id not in self.families:
-                # Registered in this batch since the look-up: ask again.
-                self._look_up({item.subject_id})
-            verdict = self._judge(item, digest)
+            try:
+                verdict = self._judge_fresh(item, digest)
+            except Exception as error:
+                self.store.recover()
+                self.results[index] = _fault(str(item.uuid), "judging it", error)
+                continue
             if isinstance(verdict, NewSubmission):
                 self._wait(index, verdict)
             else:
@@ -185,6 +235,27 @@ class _Batch:
         results = [result for result in self.results if result is not None]
         assert len(results) == len(raws)  # noqa: S101 - every item was answered
         return results
+
+    def _read(self, raw: Any) -> ItemResult | tuple[SubmissionItem, str]:
+        """Return the parsed item and its content hash, or its answer if unreadable."""
+        item, uuid_text, shape_errors = parse_item(raw)
+        if item is None:
+            errors = {
+                p: [_shape_issue(p, m) for m in ms] for p, ms in shape_errors.items()
+            }
+            return ItemResult(uuid_text, "refused", errors=errors, code="invalid_item")
+        if item.author_id is not None and item.author_id != self.author.id:
+            return ItemResult(uuid_text, "refused", code="wrong_user")
+        return item, content_hash(item)
+
+    def _judge_fresh(
+        self, item: SubmissionItem, digest: str
+    ) -> ItemResult | NewSubmission:
+        """Judge an item of this batch, asking about its family first if need be."""
+        if item.subject_id is not None and item.subject_id not in self.families:
+            # Registered in this batch since the look-up (or the look-up failed).
+            self._look_up({item.subject_id})
+        return self._judge(item, digest)
 
     def _look_up(self, family_ids: set[uuid.UUID]) -> None:
         """Ask the store (once) about these families."""
@@ -351,7 +422,9 @@ class _Batch:
                     if row is None:
                         rest.append((index, entry))
                     else:
-                        self.results[index] = self._replay_entry(entry, row)
+                        self.results[index] = self._safely(
+                            entry, "answering it as a replay", self._replay_entry, row
+                        )
                 if len(rest) < len(waiting):
                     waiting = rest
                     continue
@@ -360,7 +433,21 @@ class _Batch:
             except InsertFailed:
                 if len(waiting) == 1:
                     ((index, entry),) = waiting
-                    self.results[index] = self._judge_again(entry)
+                    self.results[index] = self._safely(
+                        entry, "judging it again", self._judge_again
+                    )
+                else:
+                    self._store_each(waiting)
+                return
+            except Exception as error:
+                # Unexpected, and nothing of the group was kept: each item on its own,
+                # so that only the one at fault (if any) fails.
+                self.store.recover()
+                if len(waiting) == 1:
+                    ((index, entry),) = waiting
+                    self.results[index] = _fault(
+                        str(entry.item.uuid), "storing it", error
+                    )
                 else:
                     self._store_each(waiting)
                 return
@@ -379,7 +466,21 @@ class _Batch:
     def _store_each(self, waiting: list[tuple[int, NewSubmission]]) -> None:
         """Store each item in a transaction of its own."""
         for index, entry in waiting:
-            self.results[index] = self._store_alone(entry)
+            self.results[index] = self._safely(entry, "storing it", self._store_alone)
+
+    def _safely(
+        self,
+        entry: NewSubmission,
+        doing: str,
+        answer: Callable[..., ItemResult],
+        *args: Any,
+    ) -> ItemResult:
+        """Return ``answer(entry, *args)``; an unexpected failure refuses the entry."""
+        try:
+            return answer(entry, *args)
+        except Exception as error:
+            self.store.recover()
+            return _fault(str(entry.item.uuid), doing, error)
 
     def _store_alone(self, entry: NewSubmission, *, again: bool = False) -> ItemResult:
         """Store one item on its own; return its result (see _judge_again)."""
@@ -388,10 +489,11 @@ class _Batch:
             (row,) = self.store.insert([entry], author=self.author)
         except DuplicateKey as taken:
             return self._replay_entry(entry, taken.stored[item.uuid])
-        except InsertFailed:
+        except InsertFailed as failed:
             if again:
-                _log.exception("could not store submission %s", item.uuid)
-                return ItemResult(str(item.uuid), "refused", code="not_stored")
+                return _fault(
+                    str(item.uuid), "storing it again", failed.__cause__ or failed
+                )
             return self._judge_again(entry)
         return self._accepted(entry, row)
 

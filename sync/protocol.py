@@ -17,6 +17,9 @@ from marshmallow import validate
 from forms import DEFAULT_LOCALE
 from forms import LOCALES
 from sync.changes import SubmissionItem
+from sync.times import NotATime
+from sync.times import TimeOutOfRange
+from sync.times import parse_client_time
 
 PROTOCOL_VERSION = 1
 #: deeper than any form needs (answers > repeat rows > row > list of choices), far
@@ -30,6 +33,8 @@ FORM_VERSION_RANGE = (1, 1_000_000)
 COURSE_ID_RANGE = (1, 2**31 - 1)
 #: the zone of a time sent without an offset
 DEFAULT_TIMEZONE = UTC
+#: the error of a time that cannot be stored; the engine answers it as "time_range"
+TIME_RANGE_MESSAGE = "Outside the times that can be stored (0001-01-02 to 9999-12-30)."
 
 
 def storable_text(text: str) -> bool:
@@ -72,14 +77,34 @@ def unstorable(raw: Any) -> dict[str, list[str]]:
     return {}
 
 
-def _when() -> fields.AwareDateTime:
-    """Return an optional ISO 8601 time field; a time without offset is taken as UTC."""
-    return fields.AwareDateTime(
-        format="iso",
-        default_timezone=DEFAULT_TIMEZONE,
-        load_default=None,
-        allow_none=True,
-    )
+class ClientTime(fields.AwareDateTime):
+    """An optional ISO 8601 time, read by sync.times.parse_client_time (one parser).
+
+    A time without an offset is taken as UTC. One outside sync.times' window is refused
+    with TIME_RANGE_MESSAGE, or with ``clamp`` moved to the window's nearer end (for
+    figures a device reports about itself, which are not data).
+    """
+
+    def __init__(self, *, clamp: bool = False) -> None:
+        super().__init__(
+            format="iso",
+            default_timezone=DEFAULT_TIMEZONE,
+            load_default=None,
+            allow_none=True,
+        )
+        self.clamp = clamp
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        try:
+            return parse_client_time(
+                value, default_timezone=self.default_timezone, clamp=self.clamp
+            )
+        except TimeOutOfRange:
+            raise ValidationError(TIME_RANGE_MESSAGE) from None
+        except NotATime:
+            raise self.make_error(
+                "invalid", input=value, obj_type=self.OBJ_TYPE
+            ) from None
 
 
 class DeviceSchema(Schema):
@@ -93,7 +118,9 @@ class DeviceSchema(Schema):
     pending_count = fields.Integer(
         strict=True, load_default=0, validate=validate.Range(min=0, max=1_000_000)
     )
-    oldest_pending_at = _when()
+    # A figure, not data: a time outside the window is moved to its nearer end
+    # ("pending for ages", "not yet"), and the items of the push are stored as ever.
+    oldest_pending_at = ClientTime(clamp=True)
     app_version = fields.String(
         load_default="", validate=[validate.Length(max=32), check_storable]
     )
@@ -132,8 +159,8 @@ class ItemSchema(Schema):
         allow_none=True,
         validate=validate.Range(*COURSE_ID_RANGE),
     )
-    started_at = _when()
-    completed_at = _when()
+    started_at = ClientTime()
+    completed_at = ClientTime()
     respondent_locale = fields.String(
         load_default=DEFAULT_LOCALE, validate=validate.OneOf(LOCALES)
     )
@@ -226,19 +253,13 @@ def plainly_storable(raw: dict[str, Any]) -> bool:
     return True
 
 
-_PARSE_ISO = fields.DateTime.DESERIALIZATION_FUNCS["iso"]
-
-
 def _fast_when(value: Any) -> datetime | None:
-    """Return an optional time as ItemSchema's _when() field loads it; ValueError."""
+    """Return an optional time as ItemSchema's ClientTime loads it; ValueError."""
     if value is None:
         return None
     if type(value) is not str:
         raise ValueError(value)
-    when = _PARSE_ISO(value)
-    if when.tzinfo is None or when.tzinfo.utcoffset(when) is None:
-        when = when.replace(tzinfo=DEFAULT_TIMEZONE)
-    return when
+    return parse_client_time(value, default_timezone=DEFAULT_TIMEZONE)
 
 
 def _fast_item(raw: dict[str, Any]) -> SubmissionItem | None:
@@ -274,8 +295,9 @@ def _fast_item(raw: dict[str, Any]) -> SubmissionItem | None:
     ):
         return None
     try:
-        # fields.UUID calls uuid.UUID(text), and DateTime(format="iso") the parser
-        # taken from marshmallow above: the same functions accept the same text.
+        # fields.UUID calls uuid.UUID(text), and ClientTime parse_client_time: the
+        # same functions accept the same text. A ValueError (TimeOutOfRange too)
+        # leaves the item to ItemSchema, whose message says what is wrong.
         return SubmissionItem(
             uuid=UUID(uuid_text),
             form_id=form_id,

@@ -22,6 +22,9 @@ from datetime import timedelta
 from typing import Any
 from typing import Protocol
 
+from sync.times import EARLIEST
+from sync.times import parse_client_time
+
 CURSOR_VERSION = 1
 #: how far back an incremental pull looks beyond its cursor (see the module docstring)
 OVERLAP = timedelta(minutes=5)
@@ -67,8 +70,9 @@ class Cursor:
             data = json.loads(raw)
             if data.get("v") != CURSOR_VERSION:
                 return None
-            at = datetime.fromisoformat(data["t"])
-            if at.tzinfo is None:
+            # The client's copy of a server time: read as every client time is.
+            at = parse_client_time(data["t"], default_timezone=None)
+            if at - EARLIEST < OVERLAP:  # build_pull looks back OVERLAP before it
                 return None
             return cls(at, str(data["f"]))
         except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):

@@ -145,3 +145,10 @@ class SubmissionStore(Protocol):
         content_hash: str,
     ) -> bool:
         """Keep a rejected item for review, once per uuid and hash; True if new."""
+
+    def recover(self) -> None:
+        """Undo whatever a call that raised left half done (roll its transaction back).
+
+        The engine calls it after an unexpected failure with one item, before it goes on
+        with the next: what was committed stays, and nothing else was written yet.
+        """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import time
 from datetime import timedelta
@@ -27,6 +28,8 @@ from fieldapp.courses.models import Course
 from fieldapp.devices.models import Device
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.inputs import day_arg
+from fieldapp.inputs import int_arg
 from fieldapp.submissions.models import Submission
 from fieldapp.templating import form_title
 
@@ -106,13 +109,8 @@ def record_names(entries: list[AccessLogEntry]) -> dict[tuple[str, str], str]:
     return names
 
 
-def _day(value: str | None) -> datetime | None:
-    try:
-        return datetime.combine(
-            datetime.strptime(value or "", "%Y-%m-%d").date(), time(), tzinfo=UTC
-        )
-    except ValueError:
-        return None
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
 
 
 @bp.get("/")
@@ -129,11 +127,11 @@ def index() -> str:
         query = query.where(AccessLogEntry.record_type == record_type)
     if record_id := args.get("record_id", "").strip()[:64]:
         query = query.where(AccessLogEntry.record_id == record_id)
-    if since := _day(args.get("since")):
-        query = query.where(AccessLogEntry.at >= since)
-    if until := _day(args.get("until")):
-        query = query.where(AccessLogEntry.at < until + timedelta(days=1))
-    before = args.get("before", type=int)
+    if since := day_arg("since"):
+        query = query.where(AccessLogEntry.at >= _midnight(since))
+    if until := day_arg("until"):
+        query = query.where(AccessLogEntry.at < _midnight(until + timedelta(days=1)))
+    before = int_arg("before")
     if before:
         query = query.where(AccessLogEntry.id < before)
     # Shown only when asked for: 157 of 200 entries were pulls on a busy day.

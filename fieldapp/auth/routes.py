@@ -29,13 +29,17 @@ from fieldapp.auth.models import dummy_password_check
 from fieldapp.auth.passwords import change_own_password
 from fieldapp.auth.passwords import password_problem
 from fieldapp.db import utcnow
+from fieldapp.inputs import has_control_characters
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
 def _safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a path on this site, else the start page."""
-    if target:
+    """Return ``target`` if it is a path on this site, else the start page.
+
+    A control character (CR/LF would split the Location header) is never a path here.
+    """
+    if target and not has_control_characters(target):
         parts = urlsplit(target)
         if (
             not parts.scheme
@@ -112,12 +116,15 @@ def login_submit() -> tuple[str, int] | tuple[str, int, dict[str, str]] | Respon
         ), 401
 
     assert user is not None  # noqa: S101 - narrowed by ok
+    # The answer first: should making it fail, no session is left behind.
+    if user.must_change_password:
+        response = redirect(url_for("auth.password", next=form.next.data or None))
+    else:
+        response = redirect(_safe_next(form.next.data))
     sessions.start_session(user)
     log.record("login", "user", user.id)
     session.commit()
-    if user.must_change_password:
-        return redirect(url_for("auth.password", next=form.next.data or None))
-    return redirect(_safe_next(form.next.data))
+    return response
 
 
 @bp.post("/logout")

@@ -16,7 +16,6 @@ from flask import g
 from flask import jsonify
 from flask import redirect
 from flask import render_template
-from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -27,6 +26,7 @@ from fieldapp.db import utcnow
 from fieldapp.errors import AppError
 from fieldapp.errors import ValidationFailed
 from fieldapp.extensions import csrf_after_sign_in
+from fieldapp.inputs import read_json
 from fieldapp.push import keys
 from fieldapp.push import sender
 from fieldapp.push.models import PushSubscription
@@ -41,13 +41,10 @@ bp = Blueprint("push", __name__, template_folder="templates")
 def _json_body(schema: ma.Schema) -> dict[str, Any]:
     """Load the request's JSON object with ``schema``.
 
-    :raise 400/415/422: for a body that is not JSON, not an object, or not valid.
+    :raise 400/413/415/422: for a body that is not JSON, too large, not an object, or
+        not valid.
     """
-    if not request.is_json:
-        raise AppError(
-            _("Send the subscription as JSON."), status_code=415, code="not_json"
-        )
-    data = request.get_json(silent=True)
+    data = read_json()
     if not isinstance(data, dict):
         raise AppError(
             _("The request body must be a JSON object."), code="malformed_json"

@@ -21,6 +21,11 @@ def _engine_messages() -> dict[str, Callable[[dict[str, Any]], str]]:
     # Built per call so gettext runs under the locale chosen by the caller.
     return {
         "invalid": lambda p: _("This value is missing or has the wrong format."),
+        "time_range": lambda p: _(
+            "The time in %(field)s is not one the server can store (it must fall "
+            "between the years 1 and 9999). Check the date and time of this device.",
+            field=p.get("field", ""),
+        ),
         "family_exists": lambda p: _("This family is already registered."),
         "not_your_family": lambda p: _("This family is not in your caseload."),
         "not_your_course": lambda p: _("This course is not one of your courses."),
@@ -32,6 +37,14 @@ def _engine_messages() -> dict[str, Callable[[dict[str, Any]], str]]:
             known=p.get("known", ""),
         ),
     }
+
+
+def time_message(field: str, *, out_of_range: bool) -> str:
+    """Return the message of a time that cannot be read or stored, in this request's
+    language (the HTML form's hidden times; the sync API says the same per item)."""
+    if out_of_range:
+        return _engine_messages()["time_range"]({"field": field})
+    return _("The time in %(field)s could not be read.", field=field)
 
 
 def issue_dict(issue: Issue, locale: str) -> dict[str, Any]:
@@ -68,6 +81,9 @@ def result_message(result: ItemResult, locale: str) -> str:
                 "versions are kept for a coordinator to review; nothing is lost."
             )
         if result.status == "refused":
+            for found in result.errors.values():
+                if found and found[0].code == "time_range":
+                    return str(issue_dict(found[0], locale)["message"])
             return {
                 "wrong_user": _(
                     "This form was filled in by another user. Sign in as "

@@ -34,6 +34,7 @@ from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Family
 from fieldapp.i18n import current_language
 from fieldapp.i18n import normalize
+from fieldapp.inputs import int_arg
 from fieldapp.submissions import services
 from fieldapp.submissions.forms import FillForm
 from fieldapp.submissions.forms_registry import definition_for
@@ -87,8 +88,8 @@ def _context(definition: FormDefinition, *, shell: bool) -> dict[str, Any]:
                 )
             )
     elif definition.subject == "course_session":
-        course_id = request.values.get("course", type=int) or request.values.get(
-            "course_id", type=int
+        course_id = int_arg("course", request.values) or int_arg(
+            "course_id", request.values
         )
         if course_id is None:
             raise NotFoundError(_("Choose a course first."))
@@ -137,15 +138,16 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
     form = FillForm()
     if not form.validate_on_submit():
         # A tampered or incomplete envelope: show the form again with what was typed.
+        messages = [_("The form could not be read. Please check and send it again.")]
+        if form.started_at.errors:
+            # Named, and replaced by now: it is hidden, so no one could correct it.
+            messages += [str(message) for message in form.started_at.errors]
+            form.started_at.data = datetime.now(UTC).isoformat(timespec="seconds")
         return _refill(
             definition,
             form,
             from_form_data(definition, request.form),
-            {
-                "_form": [
-                    _("The form could not be read. Please check and send it again.")
-                ]
-            },
+            {"_form": messages},
         ), 400
     item = {
         "uuid": form.submission_uuid.data,

@@ -341,6 +341,10 @@ class SqlSubmissionStore:
         )
         return self._commit()
 
+    def recover(self) -> None:
+        """Roll back what a call that raised left half done (see SubmissionStore)."""
+        self.session.rollback()
+
     def _commit(self) -> bool:
         try:
             self.session.commit()

@@ -24,7 +24,6 @@ from flask import request
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from fieldapp import db
 from fieldapp.access import require
@@ -33,6 +32,7 @@ from fieldapp.devices import services as devices
 from fieldapp.errors import AppError
 from fieldapp.extensions import csrf_after_sign_in
 from fieldapp.i18n import current_language
+from fieldapp.inputs import read_json
 from fieldapp.submissions.ingest import ingest_batch
 from fieldapp.submissions.ingest import record_ingest
 from fieldapp.sync_api.openapi import openapi_document
@@ -71,28 +71,6 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def _json_body() -> Any:
-    """Return the decoded JSON body.
-
-    :raise 413/415/400: too large, not JSON, unreadable.
-    """
-    if not request.mimetype == "application/json":
-        raise AppError(status_code=415, code="not_json")
-    try:
-        raw = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        raise AppError(status_code=413, code="too_large") from None
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        # RecursionError: nested deeper than the parser goes (about 1000 levels).
-        raise AppError(
-            status_code=400,
-            code="malformed_json",
-            errors={"": [_("The body is not valid JSON.")]},
-        ) from None
-
-
 def _load(schema: Any, body: Any) -> Any:
     try:
         return schema.load(body if isinstance(body, dict) else {"": body})
@@ -119,7 +97,7 @@ def csrf_token() -> Response:
 @csrf_after_sign_in
 def devices_submit() -> Response:
     """Register the browser's device id for the signed-in user."""
-    data = _load(DeviceRegistrationSchema(), _json_body())
+    data = _load(DeviceRegistrationSchema(), read_json())
     device = devices.register(
         g.user,
         data["device_id"],
@@ -137,7 +115,8 @@ def devices_submit() -> Response:
 @csrf_after_sign_in
 def push_submit() -> Response:
     """Ingest a batch of submissions; each item is stored (or not) on its own."""
-    envelope = _load(PushSchema(), _json_body())
+    # Items are judged one by one: text no database keeps refuses its item only.
+    envelope = _load(PushSchema(), read_json(storable=False))
     limit = current_app.config["SYNC_MAX_ITEMS"]
     if len(envelope["items"]) > limit:
         raise AppError(

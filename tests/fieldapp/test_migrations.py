@@ -12,8 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from fieldapp import db
+from fieldapp.auth.models import User
 from fieldapp.families.models import Family
 from fieldapp.models import metadata
+from fieldapp.submissions.models import RejectedSubmission
 from fieldapp.submissions.models import Submission
 
 
@@ -129,3 +131,65 @@ def test_0002_fills_when_each_familys_dates_were_set(
         schema_tools.migrate(scratch)
         scratch.dispose()
     assert found == {visited: (at(5), at(3)), quiet: (None, None)}
+
+
+def test_0004_removes_quoted_answers_from_rejected_errors(
+    database_url, engine, schema_tools
+):
+    """Rejected items kept before 0004 quoted an invalid choice (a risk code, say)."""
+    scratch = db.create_engine(database_url)
+    config = db.alembic_config(database_url)
+    # 0004 changes no table: the models' tables are 0003's.
+    rejected, user = db.table_of(RejectedSubmission), db.table_of(User)
+    kept = {
+        "code": "invalid_answers",
+        "fields": {
+            "risk_flags": [{"code": "choice", "params": {"value": "trafficking_x1"}}],
+            "visit_date": [{"code": "max", "params": {"max": "2025-03-01"}}],
+        },
+    }
+    try:
+        with scratch.begin() as connection:
+            config.attributes["connection"] = connection
+            alembic_command.downgrade(config, "0003")
+            author = connection.execute(
+                sa.insert(user).returning(user.c.id),
+                {
+                    "username": "ana",
+                    "full_name": "Ana",
+                    "role": "psychologist",
+                    "password_hash": "x",
+                },
+            ).scalar_one()
+            connection.execute(
+                sa.insert(rejected),
+                [
+                    {
+                        "submission_uuid": uuid.uuid4(),
+                        "form_id": "psych_support",
+                        "author_id": author,
+                        "errors": errors,
+                        "content_hash": str(number),
+                    }
+                    for number, errors in enumerate([kept, {}, {"code": "x"}])
+                ],
+            )
+            alembic_command.upgrade(config, "head")
+            found = (
+                connection.execute(sa.select(rejected.c.errors).order_by(rejected.c.id))
+                .scalars()
+                .all()
+            )
+    finally:
+        schema_tools.reset(scratch)
+        schema_tools.migrate(scratch)
+        scratch.dispose()
+    assert found[0] == {
+        "code": "invalid_answers",
+        "fields": {
+            "risk_flags": [{"code": "choice", "params": {}}],
+            "visit_date": [{"code": "max", "params": {"max": "2025-03-01"}}],
+        },
+    }
+    assert found[1:] == [{}, {"code": "x"}]
+    assert "trafficking_x1" not in str(found)

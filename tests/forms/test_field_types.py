@@ -197,6 +197,26 @@ def test_multiple_choice(make_definition, q, tx, value, expected, clean) -> None
     assert result.clean.get("f") == clean
 
 
+@pytest.mark.parametrize("sensitive", [False, True])
+@pytest.mark.parametrize(
+    ("qtype", "value", "code"),
+    [
+        ("single_choice", "trafficking", "choice"),
+        ("multiple_choice", ["trafficking"], "choice"),
+        ("multiple_choice", ["a", "none"], "exclusive"),
+    ],
+)
+def test_an_issue_quotes_the_answer_only_when_it_is_not_sensitive(
+    make_definition, q, tx, qtype, value, code, sensitive
+) -> None:
+    question = choice_question(q, tx, qtype) | {"sensitive": sensitive}
+    result = check(make_definition(question), {"f": value})
+    (found,) = result.errors["f"]
+    assert found.code == code
+    quoted = value if isinstance(value, str) else value[-1]
+    assert found.params == ({} if sensitive else {"value": quoted})
+
+
 @pytest.mark.parametrize("qtype", ["single_choice", "multiple_choice"])
 def test_choices_from_family_members(make_definition, q, qtype) -> None:
     definition = make_definition(q("f", qtype, choices_from="family_members"))

@@ -49,6 +49,10 @@ class FakeStore:
     refuse_groups: bool = False
     #: items whose insert always fails on "another constraint" (a server fault)
     broken: set[uuid.UUID] = field(default_factory=set)
+    #: items whose insert raises something no store should (a bug, say)
+    crash: set[uuid.UUID] = field(default_factory=set)
+    #: calls of recover (after an unexpected failure)
+    recoveries: int = 0
 
     def find(self, uuids: Collection[uuid.UUID]) -> dict[uuid.UUID, StoredSubmission]:
         self.lookups += 1
@@ -103,6 +107,9 @@ class FakeStore:
             raise InsertFailed()
         if any(e.item.uuid in self.broken for e in entries):
             raise InsertFailed()
+        if any(e.item.uuid in self.crash for e in entries):
+            # Like a database error, its text quotes the values it was given.
+            raise ZeroDivisionError(repr([e.answers for e in entries]))
         stored = []
         for entry in entries:
             item = entry.item
@@ -151,6 +158,9 @@ class FakeStore:
             return False
         self.rejections.append(key)
         return True
+
+    def recover(self) -> None:
+        self.recoveries += 1
 
 
 @pytest.fixture(scope="session")

@@ -462,3 +462,78 @@ def test_a_visit_after_its_familys_group_was_stored_still_checks_the_members(
     assert [r.status for r in result.results] == ["accepted", "accepted", "rejected"]
     assert "present_members" in result.results[2].errors
     assert store.groups == [2]
+
+
+def test_a_time_that_cannot_be_stored_refuses_that_item_only(store, registry):
+    # Valid ISO 8601, but after 9999-12-31 (or before year 1) once in UTC.
+    late = samples.home_visit(uuid.uuid4()) | {
+        "completed_at": "9999-12-31T23:59:59-14:00"
+    }
+    early = samples.home_visit(uuid.uuid4()) | {
+        "started_at": "0001-01-01T00:00:00+14:00"
+    }
+    good = samples.home_visit(uuid.uuid4())
+    results = push(store, registry, late, good, early)
+    assert [r.status for r in results] == ["refused", "accepted", "refused"]
+    assert [r.code for r in results] == ["invalid_item", "", "invalid_item"]
+    assert results[0].errors["completed_at"][0].code == "time_range"
+    assert results[0].errors["completed_at"][0].params == {"field": "completed_at"}
+    assert results[2].errors["started_at"][0].code == "time_range"
+    assert results[0].uuid == late["uuid"]
+    assert set(store.rows) == {uuid.UUID(good["uuid"])}
+
+
+def test_the_ends_of_the_window_are_stored_and_beyond_them_refused(store, registry):
+    # 0001-01-02 to 9999-12-30 in UTC: storable, and shown in any zone (sync.times).
+    first = samples.home_visit(uuid.uuid4()) | {"started_at": "0001-01-02T00:00:00Z"}
+    last = samples.home_visit(uuid.uuid4()) | {
+        "completed_at": "9999-12-31T13:59:59.999999+14:00"
+    }
+    assert [r.status for r in push(store, registry, first, last)] == ["accepted"] * 2
+    before = samples.home_visit(uuid.uuid4()) | {
+        "started_at": "0001-01-02T00:00:00+00:01"
+    }
+    after = samples.home_visit(uuid.uuid4()) | {"completed_at": "9999-12-31T00:00:00Z"}
+    results = push(store, registry, before, after)
+    assert [r.status for r in results] == ["refused"] * 2
+    assert [next(iter(r.errors)) for r in results] == ["started_at", "completed_at"]
+
+
+def test_a_crash_while_storing_one_item_refuses_it_and_stores_the_others(
+    store, registry, caplog
+):
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    store.crash.add(uuid.UUID(batch[1]["uuid"]))
+    results = push(store, registry, *batch)
+    assert [r.status for r in results] == ["accepted", "refused", "accepted"]
+    assert results[1].code == "not_stored"
+    assert set(store.rows) == {uuid.UUID(batch[0]["uuid"]), uuid.UUID(batch[2]["uuid"])}
+    assert store.recoveries >= 1
+    # Logged by uuid and where it failed; the exception's own text is left out.
+    assert batch[1]["uuid"] in caplog.text
+    assert "ZeroDivisionError" in caplog.text
+    assert "living_conditions" not in caplog.text  # the error's text quoted answers
+
+
+def test_a_crash_while_judging_one_item_refuses_it_and_stores_the_others(
+    store, registry, caplog, monkeypatch
+):
+    from sync import engine
+
+    batch = [samples.home_visit(uuid.uuid4()) for _ in range(3)]
+    batch[1]["answers"]["observations"] = "secret words"
+    real = engine.validate_answers
+
+    def failing(definition, answers, context=None):
+        if answers.get("observations") == "secret words":
+            raise KeyError(answers["observations"])
+        return real(definition, answers, context)
+
+    monkeypatch.setattr(engine, "validate_answers", failing)
+    results = push(store, registry, *batch)
+    assert [r.status for r in results] == ["accepted", "refused", "accepted"]
+    assert results[1].code == "not_stored"
+    assert results[1].uuid == batch[1]["uuid"]
+    assert len(store.rows) == 2
+    assert batch[1]["uuid"] in caplog.text
+    assert "secret words" not in caplog.text

@@ -78,6 +78,12 @@ TEXTS = [
     "2025-03-01T09:30:00+25:00",
     "0001-01-01T00:00:00-01:00",
     "9999-12-31T23:59:59+14:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00+00:00",
+    "0001-01-02T00:00:00+00:00",
+    "9999-12-30T23:59:59.999999Z",
+    "9999-12-31T23:59:59.999999Z",
     "２０２５-03-01",
     *LOCALES,
     "sr",
@@ -159,8 +165,8 @@ def test_the_fast_path_reads_the_rules_item_schema_declares() -> None:
         "form_version": fields.Integer,
         "subject_id": fields.UUID,
         "course_id": fields.Integer,
-        "started_at": fields.AwareDateTime,
-        "completed_at": fields.AwareDateTime,
+        "started_at": protocol.ClientTime,
+        "completed_at": protocol.ClientTime,
         "respondent_locale": fields.String,
         "author_id": fields.Integer,
         "answers": fields.Dict,
@@ -185,9 +191,11 @@ def test_the_fast_path_reads_the_rules_item_schema_declares() -> None:
         assert field.strict
     for name in ("started_at", "completed_at"):
         field = declared[name]
-        assert isinstance(field, fields.AwareDateTime)
-        assert field.format == "iso"
+        # Both paths read times with sync.times.parse_client_time, and refuse those
+        # that cannot be stored (clamping is for the device's own figures only).
+        assert isinstance(field, protocol.ClientTime)
         assert field.default_timezone is protocol.DEFAULT_TIMEZONE
+        assert not field.clamp
     answers = declared["answers"]
     assert isinstance(answers, fields.Dict)
     assert isinstance(answers.key_field, fields.String)

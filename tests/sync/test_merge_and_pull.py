@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
+import pytest
+
 from sync import merge
 from sync import samples
 from sync.protocol import parse_item
+from sync.pull import CURSOR_VERSION
 from sync.pull import OVERLAP
 from sync.pull import Cursor
 from sync.pull import build_pull
@@ -107,6 +112,23 @@ def test_an_unreadable_cursor_means_a_full_pull():
     ):
         assert Cursor.decode(bad) is None or bad
     result = build_pull(Source(), "%%%", datetime(2025, 2, 1, tzinfo=UTC))
+    assert result.full
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        "0001-01-01T00:00:00+00:00",  # looking back OVERLAP from it would overflow
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+        "9999-12-31T23:59:59-14:00",  # after 9999 in UTC
+        "2025-01-01T00:00:00",  # no offset
+    ],
+)
+def test_a_cursor_time_that_cannot_be_used_means_a_full_pull(at):
+    raw = json.dumps({"v": CURSOR_VERSION, "t": at, "f": "x"}).encode()
+    text = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert Cursor.decode(text) is None
+    result = build_pull(Source(), text, datetime(2025, 2, 1, tzinfo=UTC))
     assert result.full
 
 

@@ -221,6 +221,8 @@ function makeValidator(def, context) {
   };
   const add = (path, issue) => (errors[path] ||= []).push(issue);
   const issueFor = (q) => (code, params = {}) => {
+    // An issue never quotes a sensitive answer (as forms/field_base.py issue()).
+    if (q && q.sensitive && 'value' in params) params = Object.fromEntries(Object.entries(params).filter(([k]) => k !== 'value'));
     const key = (code === 'min' || code === 'max') && typeof params[code] === 'string' ? `${code}_date` : code;
     const templates = (q && q.messages && q.messages[code]) || def.messages[key];
     const issue = { code, params, templates };
