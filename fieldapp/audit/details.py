@@ -29,6 +29,7 @@ ACTIONS = {
     "unenrol": _l("removed from the course"),
     "resolve": _l("resolved"),
     "revoke": _l("disconnected"),
+    "sign_out": _l("signed out the device"),
     "login": _l("signed in"),
     "logout": _l("signed out"),
     "login_failed": _l("failed to sign in"),

@@ -107,21 +107,99 @@ def register(
     return device
 
 
+#: Answers after which the phone no longer holds an item (it deletes it at once).
+_LEAVES_THE_PHONE = frozenset({"accepted", "duplicate", "conflict"})
+
+
 def report(
     device: Device,
     *,
     pending_count: int,
     oldest_pending_at: datetime | None,
     app_version: str,
+    statuses: list[str] | None = None,
 ) -> None:
-    """Record the figures a device reported with a push; the view commits."""
+    """Record the figures a device reported with a push; the view commits.
+
+    The phone counts its outbox before sending, this batch included: what it still
+    holds afterwards is that count less the items this push took off it (``statuses``
+    are the answers given). Without that, a phone that sent its last form showed
+    "1 waiting" until its next push.
+    """
     now = utcnow()
     device.last_seen_at = now
     device.last_sync_at = now
-    device.pending_count = pending_count
-    device.oldest_pending_at = oldest_pending_at
+    left = sum(1 for status in statuses or () if status in _LEAVES_THE_PHONE)
+    device.pending_count = max(0, pending_count - left)
+    device.oldest_pending_at = oldest_pending_at if device.pending_count else None
     if app_version:
         device.app_version = app_version[:32]
+
+
+def pulled(device_id: uuid.UUID | None, user: User) -> None:
+    """Record that the user's device named by the request pulled; the view commits.
+
+    A phone that only pulls (nothing to send) synced all the same: the devices page
+    said "never" for phones that pulled minutes ago.
+    """
+    if device_id is None:
+        return
+    device = _known(device_id)
+    if device is not None and device.user_id == user.id and device.revoked_at is None:
+        now = utcnow()
+        device.last_seen_at = now
+        device.last_sync_at = now
+
+
+def sign_out(device: Device) -> int:
+    """End the device's sessions, keeping it registered; return how many ended.
+
+    For a phone changing hands or a worker leaving: at its next contact it asks for a
+    sign-in, and the forms it holds are sent after it (nothing is erased). For a lost or
+    stolen phone, revoke it instead.
+    """
+    ended = db.session().execute(
+        sa.update(AuthSession)
+        .where(AuthSession.device_id == device.id, AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Version/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "Mac"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def browser_label(user_agent: str) -> str:
+    """Return "Chrome 131 · Android" from a user agent, or "" when it says nothing.
+
+    Enough to tell a worker's phones apart on the devices page; not a fingerprint.
+    """
+    browser = ""
+    for marker, name in _BROWSERS:
+        if marker in user_agent:
+            version = user_agent.split(marker, 1)[1].split(".", 1)[0].split(" ", 1)[0]
+            browser = f"{name} {version}" if version.isdigit() else name
+            break
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part)
 
 
 def revoke(device: Device, by: User) -> int:

@@ -153,6 +153,7 @@ def push_submit() -> Response:
         pending_count=reported["pending_count"],
         oldest_pending_at=reported["oldest_pending_at"],
         app_version=reported["app_version"],
+        statuses=[result.status for result in results],
     )
     db.session().commit()
     return jsonify(
@@ -189,6 +190,7 @@ def pull() -> Response:
         "courses": result.courses,
         "course_ids": result.course_ids,
     }
+    devices.pulled(g.get("device_id"), user)
     # A pull copies people's data onto a device: the access log calls that an export.
     log.record(
         "export",

@@ -20,6 +20,7 @@ from .conftest import PASSWORD
 #: Routes that show or change no beneficiary record, and why they need no entry.
 NOT_AUDITED = {
     "home.index": "counts only",
+    "devices.revoke": "a question only (the answers are logged)",
     "home.healthz": "no data",
     "auth.login": "form only (attempts are logged by login_submit)",
     "auth.password": "form only (changes are logged by password_submit)",
@@ -136,6 +137,12 @@ AUDITED = {
         "resolve",
     ),
     "devices.revoke_submit": ("admin", "POST", "/devices/{device}/revoke", "revoke"),
+    "devices.sign_out_submit": (
+        "admin",
+        "POST",
+        "/devices/{device}/sign-out",
+        "sign_out",
+    ),
 }
 
 
@@ -171,6 +178,7 @@ def _payload(endpoint: str, world) -> dict:
             "sex": "",
         },
         "families.assign_submit": {"user_id": str(world.users["social2"].id)},
+        "devices.revoke_submit": {"confirm": "wipe"},
         "courses.create_submit": {
             "name": "Barbering",
             "vocation": "barbering",
