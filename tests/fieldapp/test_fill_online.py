@@ -311,3 +311,27 @@ def test_sending_the_same_page_twice_with_other_answers_is_kept_aside_and_said(
     changed = client.post("/forms/home_visit", data=data | {"living_conditions": "1"})
     assert changed.status_code == 409
     assert 'class="error-summary"' in changed.get_data(as_text=True)
+
+
+def test_a_text_over_its_limit_is_refused_whole_never_cut(client, auth, people, app):
+    auth.login("social")
+    family = people["family"]
+    page = client.get(f"/forms/home_visit?family={family.id}").get_data(as_text=True)
+    # The browser would cut a long paste silently at a maxlength: none is set.
+    assert "maxlength=" not in page
+    assert 'data-max-length="4000"' in page
+    long_text = "Vizita zgjati. " * 360  # 5,400 characters
+    data = _visit_form(client, family) | {
+        "visit_date": TODAY,
+        "present_members": [str(family.members[0].id)],
+        "living_conditions": "3",
+        "risk_level": "low",
+        "follow_up": long_text,
+    }
+    response = client.post("/forms/home_visit", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="follow_up-error"' in page
+    assert "at most 2000 characters" in page  # follow_up's limit, in the message
+    assert long_text.strip() in page  # all 5,400 characters are still there to shorten
+    assert _stored(app, data["submission_uuid"]) is None

@@ -271,3 +271,33 @@ export function showErrors(form, errors, locale, rowsOf = {}) {
   if (first) first.focus();
   else summary.focus();
 }
+
+/**
+ * Show how much room a text answer has left once it nears its limit, and by how much it
+ * is over: the form never cuts what was typed (no maxlength), and validation refuses an
+ * answer past the limit with a message. Near means 80 % of the limit.
+ * @param {HTMLFormElement} form
+ */
+export function attachCounters(form) {
+  for (const input of form.querySelectorAll('[data-max-length]')) {
+    if (input.dataset.counter) continue;
+    const max = Number(input.dataset.maxLength);
+    const counter = document.createElement('p');
+    counter.className = 'hint counter';
+    counter.id = `${input.id || input.name}-counter`;
+    counter.setAttribute('aria-live', 'polite');
+    input.after(counter);
+    input.setAttribute('aria-describedby', [input.getAttribute('aria-describedby'), counter.id].filter(Boolean).join(' '));
+    input.dataset.counter = counter.id;
+    const update = () => {
+      const length = input.value.length;
+      counter.hidden = length < 0.8 * max;
+      counter.classList.toggle('is-over', length > max);
+      counter.textContent = length > max
+        ? t('%(count)d of %(max)d characters: shorten it by %(over)d.', { count: length, max, over: length - max })
+        : t('%(count)d of %(max)d characters', { count: length, max });
+    };
+    input.addEventListener('input', update);
+    update();
+  }
+}

@@ -2,7 +2,7 @@
 // picker and class roster from IndexedDB, and one submit path for online and offline:
 // validate, write to the outbox, sync. Without this script the form posts as plain HTML.
 import { validateAnswers } from './form-rules.js';
-import { addRow, applyShowIf, clearErrors, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
+import { addRow, applyShowIf, attachCounters, clearErrors, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
 import { formatDateTime, formatTime, t } from './i18n.js';
 import { all, del, get, put } from './local-db.js';
 import { enqueue, find, list } from './outbox.js';
@@ -118,6 +118,7 @@ export async function enhanceForm(form, ctx) {
   let families = [];
   let timer = null;
 
+  attachCounters(form);
   for (const button of form.querySelectorAll('[data-add-row]')) button.hidden = false;
   for (const input of form.querySelectorAll('[data-row-id]')) if (!input.value) input.value = crypto.randomUUID();
   if (form.dataset.shell) freshIdentity();
@@ -210,6 +211,7 @@ export async function enhanceForm(form, ctx) {
     if (!button) return;
     const group = button.closest('[data-repeat]');
     const row = addRow(group);
+    attachCounters(row);
     const q = topQuestions(def).find((x) => x.id === group.dataset.repeat);
     if (q.max_rows && group.querySelectorAll('[data-row]').length >= q.max_rows) button.hidden = true;
     applyShowIf(form, def);
