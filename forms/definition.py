@@ -168,6 +168,28 @@ class FormDefinition:
                 return question
         raise KeyError(question_id)
 
+    def label_of(self, path: str, locale: str | None = DEFAULT_LOCALE) -> str:
+        """Return the question an answer ``path`` names, as a person reads it.
+
+        ``visit_date`` -> "Visit date"; ``members.1.full_name`` -> "Family members 2:
+        Full name"; a roster row (``attendance.<member id>.status``) -> "Attendance:
+        Status". A path that names no question is returned as it is.
+        """
+        parts = path.split(".")
+        try:
+            top = self.question(parts[0])
+        except KeyError:
+            return path
+        label = top.label_in(locale)
+        if len(parts) < 3:
+            return label
+        by_id = {sub.id: sub for sub in top.questions}
+        sub = by_id.get(parts[-1])
+        if sub is None:
+            return label
+        row = f"{label} {int(parts[1]) + 1}" if parts[1].isdigit() else label
+        return f"{row}: {sub.label_in(locale)}"
+
     def sensitive_paths(self) -> frozenset[str]:
         """Return the paths (``id`` or ``group.id``) of sensitive questions."""
         return frozenset(p for p, q in self.all_questions() if q.sensitive)

@@ -335,3 +335,36 @@ def test_a_text_over_its_limit_is_refused_whole_never_cut(client, auth, people, 
     assert "at most 2000 characters" in page  # follow_up's limit, in the message
     assert long_text.strip() in page  # all 5,400 characters are still there to shorten
     assert _stored(app, data["submission_uuid"]) is None
+
+
+def test_the_error_summary_counts_the_answers_and_links_to_each(
+    client, auth, people, app
+):
+    auth.login("social")
+    family = people["family"]
+    data = _visit_form(client, family) | {
+        "visit_date": "2025-02-30",
+        "present_members": [str(family.members[0].id)],
+        "living_conditions": "9",
+        "risk_level": "low",
+    }
+    page = client.post("/forms/home_visit", data=data).get_data(as_text=True)
+    summary = page.split('id="error-summary"')[1].split("</div>")[0]
+    links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+    assert "2 answers need your attention" in summary
+    assert {target for target, _ in links} == {
+        "visit_date-error",
+        "living_conditions-error",
+    }
+    # Each link leads to the message beside its answer, and reads as the question.
+    for target, label in links:
+        assert f'id="{target}"' in page
+        assert label != target.removesuffix("-error")
+
+
+def test_an_answer_path_reads_as_its_question():
+    from forms import load_registry
+
+    definition = load_registry().get("family_intake")
+    assert definition.label_of("members.1.full_name", "en").endswith(" 2: Full name")
+    assert definition.label_of("nonsense", "en") == "nonsense"
