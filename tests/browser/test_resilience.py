@@ -240,3 +240,43 @@ def test_sign_out_with_unsent_items_warns_and_keeps_them_for_the_same_user(
     pwa.login(page, "social")
     pwa.wait_until(page, "(await outbox.list()).length === 0")
     assert live_server.count(uuids) == {uuids[0]: 1}
+
+
+def test_signing_out_offline_says_it_needs_a_connection_and_changes_nothing(
+    page: Page, context: BrowserContext, live_server: Any, pwa: Any
+) -> None:
+    pwa.login(page, "social")
+    families = pwa.idb(page, "db.all('families')")
+    assert families
+    dialogs: list[str] = []
+
+    def accept(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    context.set_offline(True)
+    try:
+        start = page.url
+        page.click("#logout-form button")
+        for _ in range(100):
+            if dialogs:
+                break
+            page.wait_for_timeout(100)
+        assert dialogs, "no message about the connection"
+        assert (
+            "lidhje me internetin" in dialogs[0]
+        )  # the Albanian message, not a confirm
+        # No browser error page, still signed in on this phone with its caseload.
+        assert page.url == start
+        assert pwa.idb(page, "db.getMeta('user')") is not None
+        assert len(pwa.idb(page, "db.all('families')")) == len(families)
+    finally:
+        context.set_offline(False)
+    assert (
+        live_server.scalar(
+            'SELECT count(*) FROM auth_session s JOIN "user" u ON u.id = s.user_id '
+            "WHERE u.username = 'social' AND s.ended_at IS NULL"
+        )
+        >= 1
+    )

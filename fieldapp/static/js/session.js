@@ -1,6 +1,6 @@
 // Who uses this device: remember the signed-in user (from live pages only: a cached page
 // may be older than the session), switch users cleanly, and sign out without losing work.
-import { nt } from './i18n.js';
+import { nt, t } from './i18n.js';
 import { all, getMeta, setMeta, wipeUserData } from './local-db.js';
 import { list } from './outbox.js';
 import { clearPages, rememberLanguage } from './page-cache.js';
@@ -9,6 +9,8 @@ import { requestSync } from './sync.js';
 
 /** How long sign-out waits for a last sync attempt, in milliseconds. */
 const LOGOUT_SYNC_WAIT_MS = 5000;
+// How long the sign-out waits for the server to answer before saying it needs a connection.
+const REACHABLE_WAIT_MS = 4000;
 /** Milliseconds sign-out waits for the push unsubscription before going on anyway. */
 const PUSH_UNSUBSCRIBE_WAIT_MS = 2000;
 
@@ -75,9 +77,30 @@ export async function unsentCount(userId) {
  * then forget the caseload and cached pages, and sign out.
  * @param {HTMLFormElement} form #logout-form
  */
+/** True when the server answers within a few seconds (navigator.onLine can be wrong). */
+async function reachable() {
+  if (!navigator.onLine) return false;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), REACHABLE_WAIT_MS);
+  try {
+    const response = await fetch('/healthz', { cache: 'no-store', signal: controller.signal });
+    return response.ok;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function guardLogout(form) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    // Signing out ends the session on the server: without a connection the browser
+    // would only show its own "no internet" page, and the session would go on.
+    if (!(await reachable())) {
+      window.alert(t('Signing out needs a connection. Nothing was changed, and your forms stay on this phone. Try again when you are online.'));
+      return;
+    }
     const user = await getMeta('user');
     if (user) {
       if (navigator.onLine) {
