@@ -31,6 +31,7 @@ from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.i18n import current_language
 from fieldapp.search import name_filter
+from fieldapp.submissions.forms_registry import forms_for
 from fieldapp.templating import municipality_choices
 
 bp = Blueprint("families", __name__, template_folder="templates")
@@ -107,6 +108,12 @@ def detail(family_id: str) -> str:
         "families/detail.html",
         family=family,
         submissions=submissions,
+        # One tap to the right form: visits, sessions (not the intake, done already).
+        fillable=[
+            d
+            for d in forms_for(g.user)
+            if d.subject == "family" and d.id != "family_intake"
+        ],
         assignments=services.active_assignees(family.id),
         assignment_form=assignment_form,
         member_form=MemberForm() if g.user.role in MANAGERS else None,

@@ -247,7 +247,11 @@ def index() -> str:
         for s in services.recent_for_user(g.user, limit=50)
         if may_read_form(g.user, s.form_id)
     ]
-    return render_template("submissions/index.html", submissions=submissions)
+    return render_template(
+        "submissions/index.html",
+        submissions=submissions,
+        names=services.subject_names(g.user, submissions),
+    )
 
 
 @bp.get("/submissions/<submission_id>")

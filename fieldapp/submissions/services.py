@@ -10,8 +10,12 @@ import sqlalchemy as sa
 
 from fieldapp import db
 from fieldapp.access import FORM_READERS
+from fieldapp.access import courses_visible_to
+from fieldapp.access import family_visible
 from fieldapp.access import is_manager
 from fieldapp.auth.models import User
+from fieldapp.courses.models import Course
+from fieldapp.families.models import Family
 from fieldapp.submissions.models import Submission
 
 
@@ -34,6 +38,26 @@ def recent_for_family(
         .limit(limit)
     )
     return list(db.session().scalars(query))
+
+
+def subject_names(user: User, submissions: list[Submission]) -> dict[object, str]:
+    """Return the name of each family and course ``submissions`` are about, by id,
+    for those ``user`` may see (a list of sent forms names whom each was about)."""
+    family_ids = {s.family_id for s in submissions if s.family_id}
+    course_ids = {s.course_id for s in submissions if s.course_id}
+    names: dict[object, str] = {}
+    session = db.session()
+    if family_ids:
+        rows = session.execute(
+            sa.select(Family.id, Family.name).where(
+                Family.id.in_(family_ids), family_visible(user)
+            )
+        )
+        names.update((family_id, name) for family_id, name in rows)
+    if course_ids:
+        visible = courses_visible_to(user).where(Course.id.in_(course_ids))
+        names.update((course.id, course.name) for course in session.scalars(visible))
+    return names
 
 
 def recent_for_user(user: User, limit: int = 20) -> list[Submission]:

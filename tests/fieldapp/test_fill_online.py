@@ -368,3 +368,30 @@ def test_an_answer_path_reads_as_its_question():
     definition = load_registry().get("family_intake")
     assert definition.label_of("members.1.full_name", "en").endswith(" 2: Full name")
     assert definition.label_of("nonsense", "en") == "nonsense"
+
+
+@pytest.mark.parametrize(
+    ("username", "form_id"), [("social", "home_visit"), ("psych", "psych_support")]
+)
+def test_the_family_page_starts_the_workers_form_in_one_tap(
+    client, auth, people, username, form_id
+):
+    auth.login(username)
+    family = people["family"]
+    page = client.get(f"/families/{family.id}").get_data(as_text=True)
+    assert f'href="/forms/{form_id}?family={family.id}"' in page
+    assert "/forms/family_intake?" not in page
+
+
+def test_the_list_of_sent_forms_names_whom_each_was_about(client, auth, people, app):
+    auth.login("social")
+    family = people["family"]
+    data = _visit_form(client, family) | {
+        "visit_date": TODAY,
+        "present_members": [str(family.members[0].id)],
+        "living_conditions": "3",
+        "risk_level": "low",
+    }
+    assert client.post("/forms/home_visit", data=data).status_code == 302
+    listing = client.get("/submissions/").get_data(as_text=True)
+    assert f"· {family.name}</strong>" in listing
