@@ -14,6 +14,8 @@ from fieldapp.devices.models import Device
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.prevention.models import EnrolmentEvent
+from fieldapp.prevention.models import Student
 from fieldapp.push.models import Notification
 from fieldapp.push.models import PushSubscription
 from fieldapp.submissions.models import RejectedSubmission
@@ -30,12 +32,14 @@ __all__ = [
     "Course",
     "Device",
     "Enrolment",
+    "EnrolmentEvent",
     "Family",
     "LoginAttempt",
     "Member",
     "Notification",
     "PushSubscription",
     "RejectedSubmission",
+    "Student",
     "Submission",
     "SubmissionConflict",
     "User",
