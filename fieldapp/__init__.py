@@ -31,6 +31,7 @@ from fieldapp.extensions import csrf
 from fieldapp.families import effects as families_effects
 from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
+from fieldapp.prevention import effects as prevention_effects
 from fieldapp.prevention.routes import bp as prevention_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
@@ -74,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, stored=families_effects.on_stored, changed=families_effects.on_changed
     )
     effects.register(app, stored=courses_effects.on_stored)
+    effects.register(app, stored=prevention_effects.on_stored)
     crypto.init_app(app)
     auth_cli.init_app(app)
     demo_cli.init_app(app)

@@ -59,6 +59,9 @@ FORM_READERS: dict[str, frozenset[str]] = {
     "psych_support": frozenset({Role.ADMIN, Role.COORDINATOR, Role.PSYCHOLOGIST}),
     "class_attendance": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
     "life_skills": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
+    "group_activity": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR, Role.SOCIAL_WORKER}
+    ),
     "self_esteem": frozenset(
         {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
     ),

@@ -14,7 +14,9 @@ from fieldapp.devices.models import Device
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.prevention.models import ActivityStudent
 from fieldapp.prevention.models import EnrolmentEvent
+from fieldapp.prevention.models import GroupActivity
 from fieldapp.prevention.models import Student
 from fieldapp.push.models import Notification
 from fieldapp.push.models import PushSubscription
@@ -26,6 +28,7 @@ metadata = Model.metadata
 
 __all__ = [
     "AccessLogEntry",
+    "ActivityStudent",
     "Assignment",
     "Attendance",
     "AuthSession",
@@ -34,6 +37,7 @@ __all__ = [
     "Enrolment",
     "EnrolmentEvent",
     "Family",
+    "GroupActivity",
     "LoginAttempt",
     "Member",
     "Notification",

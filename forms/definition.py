@@ -19,10 +19,13 @@ from forms.messages import MESSAGES
 ROLES: frozenset[str] = frozenset(
     {"admin", "coordinator", "social_worker", "psychologist", "instructor"}
 )
-#: what a submission is about: a family being registered, a known family, a class
-SUBJECTS: frozenset[str] = frozenset({"new_family", "family", "course_session"})
+#: what a submission is about: a family being registered, a known family, a class,
+#: or the programme itself (a group activity: no one family or class)
+SUBJECTS: frozenset[str] = frozenset(
+    {"new_family", "family", "course_session", "programme"}
+)
 #: dynamic choice lists the app fills in (validated against ValidationContext)
-CHOICE_SOURCES: frozenset[str] = frozenset({"family_members"})
+CHOICE_SOURCES: frozenset[str] = frozenset({"family_members", "students"})
 
 
 @dataclass(frozen=True)

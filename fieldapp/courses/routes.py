@@ -32,6 +32,7 @@ from fieldapp.courses.models import Enrolment
 from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.prevention import progress
 from fieldapp.prevention import services
 from fieldapp.prevention.forms import CompletionForm
 from fieldapp.prevention.forms import LeavingForm
@@ -190,6 +191,8 @@ def _detail_page(course: Course, **forms: object) -> str:
         leaving_forms=_forms(LeavingForm, "l", enrolments.values(), forms),
         failed=forms.get("failed"),
         notice=forms.get("notice"),
+        figures=progress.course_figures(course.id),
+        absent_run=progress.ABSENT_RUN,
         today=date.today(),
     )
 

@@ -28,7 +28,9 @@ from fieldapp.courses.models import Enrolment
 from fieldapp.prevention.models import LEAVING_REASONS
 from fieldapp.prevention.models import REFERRAL_RISKS
 from fieldapp.prevention.models import REFERRAL_SOURCES
+from fieldapp.prevention.models import ActivityStudent
 from fieldapp.prevention.models import EnrolmentEvent
+from fieldapp.prevention.models import GroupActivity
 from fieldapp.prevention.models import Student
 from fieldapp.submissions.forms_registry import registry
 from fieldapp.submissions.models import Submission
@@ -40,6 +42,8 @@ _NS = uuid.UUID("5d1f7c2e-9a4b-4c53-8f0e-17aa0b6b2f11")
 WEEKS = 26
 #: index in the roster of who leaves early, with the week and reason
 LEAVERS = {3: (9, "lost_interest"), 6: (15, "employment"), 8: (5, "moved")}
+#: the names of the two earlier cohorts (of the demo's two current classes)
+COHORTS = ("Saldim – kohorta e pranverës", "Rrobaqepësi – kohorta e pranverës")
 
 
 def _id(*parts: object) -> uuid.UUID:
@@ -102,14 +106,41 @@ def _rses_items(level: float, rng: random.Random) -> dict[str, int]:
 def load(session: orm.Session, users: dict[str, User], today: date) -> int:
     """Load the programme's demo rows for every demo course; return students added."""
     rng = random.Random(17)
-    courses = list(session.scalars(sa.select(Course).order_by(Course.id)))
+    current = list(
+        session.scalars(
+            sa.select(Course).where(Course.starts_on.is_(None)).order_by(Course.id)
+        )
+    )
     added = 0
-    for cohort, course in enumerate(courses[:2]):
+    for cohort, (name, course_now) in enumerate(zip(COHORTS, current, strict=False)):
         start = today - timedelta(weeks=WEEKS + 2 + 4 * (1 - cohort))
         start -= timedelta(days=start.weekday())  # a Monday
         end = start + timedelta(weeks=WEEKS) - timedelta(days=3)
-        course.starts_on, course.ends_on = start, end
-        course.is_active = False
+        course = session.scalar(sa.select(Course).where(Course.name == name))
+        if course is None:
+            # An earlier cohort of the same class: its students go on to the current one.
+            course = Course(
+                name=name,
+                vocation=course_now.vocation,
+                instructor_id=course_now.instructor_id,
+                weekdays=course_now.weekdays,
+                start_time=course_now.start_time,
+                location=course_now.location,
+                starts_on=start,
+                ends_on=end,
+                is_active=False,
+            )
+            session.add(course)
+            session.flush()
+            for enrolment in list(course_now.enrolments):
+                session.add(
+                    Enrolment(
+                        course_id=course.id,
+                        member_id=enrolment.member_id,
+                        enrolled_on=start,
+                    )
+                )
+            session.flush()
         enrolments = list(
             session.scalars(
                 sa.select(Enrolment)
@@ -177,6 +208,7 @@ def load(session: orm.Session, users: dict[str, User], today: date) -> int:
         session.flush()
         _attendance(session, course, enrolments, days, users["instructor"], rng)
         _measures(session, course, enrolments, (start, mid, end), users, rng)
+        _activities(session, course, enrolments, start, users, rng)
     return added
 
 
@@ -323,4 +355,84 @@ def _measures(
                 author=users["instructor"],
                 day=day,
                 course_id=course.id,
+            )
+
+
+#: (week of the cohort, kind, topic, facilitators, place)
+ACTIVITIES = (
+    (
+        3,
+        "workshop",
+        "communication",
+        "Arta Hoxha, Besnik Krasniqi",
+        "Qendra, Prishtinë",
+    ),
+    (7, "awareness", "trafficking", "Arta Hoxha", "Shkolla 'Naim Frashëri'"),
+    (11, "parents", "parenting", "Besnik Krasniqi", "Qendra, Prishtinë"),
+    (16, "workshop", "conflict", "Arta Hoxha", "Punëtoria"),
+    (21, "awareness", "online_safety", "Vesna Petrović", "Shkolla 'Vuk Karadžić'"),
+)
+
+
+def _activities(
+    session: orm.Session,
+    course: Course,
+    enrolments: list[Enrolment],
+    start: date,
+    users: dict[str, User],
+    rng: random.Random,
+) -> None:
+    for week, kind, topic, facilitators, place in ACTIVITIES:
+        day = start + timedelta(weeks=week, days=2)
+        there = [
+            str(e.member_id)
+            for e in enrolments
+            if e.enrolled_on <= day <= _last_day(e) and rng.random() < 0.7
+        ]
+        counts = {"girls_12_16": rng.randint(3, 12), "boys_12_16": rng.randint(3, 12)}
+        if kind == "parents":
+            counts = {
+                "women_17_plus": rng.randint(4, 10),
+                "men_17_plus": rng.randint(1, 5),
+            }
+        elif kind == "awareness":
+            counts |= {
+                "girls_under_12": rng.randint(0, 6),
+                "boys_under_12": rng.randint(0, 6),
+            }
+        answers: dict[str, Any] = {
+            "activity_date": day.isoformat(),
+            "kind": kind,
+            "topic": topic,
+            "facilitators": facilitators,
+            "place": place,
+            **counts,
+        }
+        if kind != "parents":
+            answers["students"] = there
+        submission = _submission(
+            session,
+            f"activity:{course.id}:{week}",
+            "group_activity",
+            answers,
+            author=users["instructor"] if kind == "workshop" else users["social"],
+            day=day,
+        )
+        if submission is None:
+            continue
+        activity = GroupActivity(
+            submission_id=submission.id,
+            held_on=day,
+            kind=kind,
+            topic=topic,
+            facilitators=facilitators,
+            place=place,
+            participants=counts,
+            total=sum(counts.values()),
+        )
+        session.add(activity)
+        session.flush()
+        for member_id in answers.get("students", ()):
+            session.add(
+                ActivityStudent(activity_id=activity.id, member_id=uuid.UUID(member_id))
             )

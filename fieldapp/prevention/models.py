@@ -81,3 +81,36 @@ class EnrolmentEvent(Model):
     note: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
     recorded_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+
+
+class GroupActivity(Model):
+    """A workshop, awareness session or parent meeting, from a group_activity form."""
+
+    __tablename__ = "group_activity"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    submission_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("submission.id"), unique=True
+    )
+    held_on: orm.Mapped[date] = orm.mapped_column(index=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    topic: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    topic_other: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    facilitators: orm.Mapped[str] = orm.mapped_column(sa.String(300), default="")
+    place: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    #: participants by band: {"girls_12_16": 7, ...}
+    participants: orm.Mapped[dict[str, int]] = orm.mapped_column(sa.JSON, default=dict)
+    total: orm.Mapped[int] = orm.mapped_column(default=0)
+
+
+class ActivityStudent(Model):
+    """An enrolled student who took part in a group activity."""
+
+    __tablename__ = "activity_student"
+
+    activity_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("group_activity.id"), primary_key=True
+    )
+    member_id: orm.Mapped[uuid.UUID] = orm.mapped_column(
+        sa.ForeignKey("member.id"), primary_key=True, index=True
+    )

@@ -13,6 +13,8 @@ import sqlalchemy as sa
 
 from fieldapp import db
 from fieldapp.courses.models import Attendance
+from fieldapp.prevention.models import ActivityStudent
+from fieldapp.prevention.models import GroupActivity
 from fieldapp.submissions.models import Submission
 
 #: timepoints of the outcome measures, in order
@@ -215,3 +217,57 @@ def chart(
 def today() -> date:
     """Return today's date (a seam for tests)."""
     return date.today()
+
+
+def activities_of(member_id: uuid.UUID) -> list[GroupActivity]:
+    """Return the group activities the student took part in, newest first."""
+    return list(
+        db.session().scalars(
+            sa.select(GroupActivity)
+            .join(ActivityStudent, ActivityStudent.activity_id == GroupActivity.id)
+            .where(ActivityStudent.member_id == member_id)
+            .order_by(GroupActivity.held_on.desc(), GroupActivity.id.desc())
+        )
+    )
+
+
+@dataclass
+class RosterFigures:
+    """One student's class attendance in one course."""
+
+    attended: int = 0
+    counted: int = 0
+    #: absences in a row up to the latest session (excused sessions are skipped)
+    absent_run: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        """Return the rate in whole percent (rounded half up), None before any mark."""
+        if not self.counted:
+            return None
+        return (200 * self.attended + self.counted) // (2 * self.counted)
+
+
+#: absences in a row from which the course page highlights a student
+ABSENT_RUN = 3
+
+
+def course_figures(course_id: int) -> dict[uuid.UUID, RosterFigures]:
+    """Return each student's attendance rate and current run of absences."""
+    figures: dict[uuid.UUID, RosterFigures] = defaultdict(RosterFigures)
+    rows = db.session().execute(
+        sa.select(Attendance.member_id, Attendance.status)
+        .where(Attendance.course_id == course_id)
+        .order_by(Attendance.session_on, Attendance.id)
+    )
+    for member_id, status in rows:
+        if status not in COUNTED:
+            continue
+        one = figures[member_id]
+        one.counted += 1
+        if status in ATTENDED:
+            one.attended += 1
+            one.absent_run = 0
+        else:
+            one.absent_run += 1
+    return dict(figures)

@@ -23,6 +23,7 @@ from fieldapp.auth.models import Role
 from fieldapp.courses.models import Course
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.i18n import current_language
 from fieldapp.prevention import progress
 from fieldapp.prevention import services
 from fieldapp.prevention.forms import FORM_LOCALE_CHOICES
@@ -31,6 +32,7 @@ from fieldapp.prevention.forms import REFERRAL_RISK_CHOICES
 from fieldapp.prevention.forms import REFERRAL_SOURCE_CHOICES
 from fieldapp.prevention.forms import StudentForm
 from fieldapp.prevention.models import Student
+from fieldapp.submissions.forms_registry import registry
 
 bp = Blueprint("prevention", __name__, template_folder="templates")
 
@@ -151,6 +153,8 @@ def detail(member_id: str) -> str:
         measures=measures,
         charts=charts,
         history=history,
+        activities=progress.activities_of(member.id),
+        activity_labels=_activity_labels(),
         risk=risk,
         risk_labels=dict(REFERRAL_RISK_CHOICES),
         source_labels=dict(REFERRAL_SOURCE_CHOICES),
@@ -159,6 +163,16 @@ def detail(member_id: str) -> str:
         timepoint_labels=timepoint_labels(),
         may_edit=g.user.role in MANAGERS,
     )
+
+
+def _activity_labels() -> dict[str, str]:
+    """Return the names of the kinds of group activity and of their topics."""
+    definition = registry().get("group_activity")
+    out = {}
+    for question_id in ("kind", "topic"):
+        for choice in definition.question(question_id).choices:
+            out[f"{question_id}:{choice.value}"] = choice.label.get(current_language())
+    return out
 
 
 def timepoint_labels() -> dict[str, str]:

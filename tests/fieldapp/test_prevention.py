@@ -406,3 +406,82 @@ def test_the_demo_has_two_cohorts_with_measures_and_leavers(
     assert len(months) >= 6
     row = re.search(r'data-measure="self_esteem">(.*?)</tr>', page, re.S).group(1)
     assert "—" not in row  # baseline, mid and completion all measured
+
+
+def test_a_group_activity_writes_its_row_and_shows_on_the_progress_page(
+    client, auth, people, app
+):
+    _, ids = people
+    _enrol_directly(app, ids["course"], ids["arta"])
+    arta = str(ids["arta"])
+    auth.login("agron")
+    page = client.get("/forms/group_activity?lang=en").get_data(as_text=True)
+    assert f'value="{arta}"' in page  # the instructor's students are offered
+    assert f'value="{ids["mother"]}"' not in page
+    envelope = {
+        name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+        for name in ("csrf_token", "submission_uuid", "form_version", "started_at")
+    } | {"respondent_locale": "en"}
+    data = envelope | {
+        "activity_date": "2026-10-05",
+        "kind": "workshop",
+        "topic": "other",
+        "facilitators": "Agron",
+        "place": "Punëtoria",
+        "girls_12_16": "6",
+        "boys_12_16": "8",
+        "students": [arta],
+    }
+    refused = client.post("/forms/group_activity", data=data)
+    assert refused.status_code == 422  # "other" needs its topic
+    assert "Punëtoria" in refused.get_data(as_text=True)
+    data["topic_other"] = "Menaxhimi i parave"
+    response = client.post("/forms/group_activity", data=data)
+    assert response.status_code in (302, 303)
+    with app.app_context():
+        from fieldapp.prevention.models import ActivityStudent
+        from fieldapp.prevention.models import GroupActivity
+
+        activity = db.session().scalar(sa.select(GroupActivity))
+        assert (activity.kind, activity.topic_other, activity.total) == (
+            "workshop",
+            "Menaxhimi i parave",
+            14,
+        )
+        assert activity.participants == {"girls_12_16": 6, "boys_12_16": 8}
+        taking_part = db.session().scalars(sa.select(ActivityStudent.member_id)).all()
+        assert taking_part == [ids["arta"]]
+    page = client.get(f"/students/{arta}").get_data(as_text=True)
+    assert "Life and social skills workshop" in page
+    assert "Menaxhimi i parave" in page
+
+
+def test_course_page_shows_rates_and_highlights_three_absences_in_a_row(
+    client, auth, people, app
+):
+    users, ids = people
+    _enrol_directly(app, ids["course"], ids["arta"])
+    _enrol_directly(app, ids["course"], ids["dren"])
+    arta, dren = str(ids["arta"]), str(ids["dren"])
+    week = [
+        ("2026-09-02", "present", "present"),
+        ("2026-09-09", "absent", "absent"),
+        ("2026-09-16", "absent", "present"),
+        ("2026-09-23", "excused", "absent"),
+        ("2026-09-30", "absent", "absent"),
+    ]
+    for day, a, d in week:
+        _ingest(app, users["agron"], "class_attendance",
+                {"session_date": day, "attendance": {arta: {"status": a},
+                                                     dren: {"status": d}}},
+                course=ids["course"])  # fmt: skip
+    auth.login("agron")
+    page = client.get(f"/courses/{ids['course']}").get_data(as_text=True)
+    rows = dict(re.findall(r'<li data-student-row="([^"]+)"([^>]*)>', page))
+    # Arta: absent 09, 16, (excused 23 skipped), 30: three in a row; 1 of 4 = 25%
+    assert 'data-streak="3"' in rows[arta]
+    assert "attended 25% (1 of 4)" in page
+    # Dren: absent 23 and 30 only: two in a row, not highlighted; 2 of 5 = 40%
+    assert "streak" not in rows[dren]
+    assert "attended 40% (2 of 5)" in page
+    assert "absent 3 times in a row" in page

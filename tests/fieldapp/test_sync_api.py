@@ -311,7 +311,11 @@ def test_instructors_pull_rosters_only(
     assert pulled["courses"][0]["roster"] == [
         {"id": str(family.members[0].id), "full_name": "Student"}
     ]
-    assert [f["id"] for f in pulled["forms"]] == ["class_attendance"]
+    assert [f["id"] for f in pulled["forms"]] == [
+        "class_attendance",
+        "group_activity",
+        "life_skills",
+    ]
 
 
 def test_psych_sessions_are_not_pulled_or_readable_by_social_workers(

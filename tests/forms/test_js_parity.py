@@ -242,7 +242,17 @@ CASES["life_skills"] = [
     {"timepoint": "mid", "measure_date": "2025-03-01", "students": {
         "s01": {"skills": ["flying"], "reading": 0}, "s02": {}}},
 ]  # fmt: skip
+CASES["group_activity"] = [
+    {"activity_date": "2025-03-10", "kind": "workshop", "topic": "conflict",
+     "facilitators": "Arta, Besnik", "place": "Shkolla 'Naim Frashëri'",
+     "girls_12_16": 7, "boys_12_16": 9, "students": ["s01", "s02"]},
+    {"activity_date": "2025-03-10", "kind": "parents", "topic": "other",
+     "facilitators": "Arta", "place": "Qendra", "women_17_plus": -1},
+    {"activity_date": "2025-03-10", "kind": "awareness", "topic": "gender",
+     "topic_other": "hidden", "facilitators": " ", "place": "x", "boys_under_12": 1.5},
+]  # fmt: skip
 CONTEXTS: dict[str, dict[str, Any]] = {
+    "group_activity": {},
     "self_esteem": {"members": MEMBERS},
     "school_attendance": {"members": MEMBERS},
     "school_behaviour": {"members": MEMBERS},
