@@ -192,7 +192,7 @@ def chart(
     unit: str = "",
 ) -> Chart:
     """Plot ``values`` (label, value or None) on 0..``high``."""
-    left, top, width, height = 36, 12, 250, 100
+    left, top, width, height = 40, 12, 210, 100
     step = width / max(len(values) - 1, 1)
     points = []
     for i, (label, value) in enumerate(values):
