@@ -42,6 +42,9 @@ def test_the_score_is_stored_with_the_answers(
     assert stored.form_version == 1
     assert stored.answers["_scores"] == {"self_esteem": 20}
     assert stored.answers["timepoint"] == "baseline"
+    # The receipt's detail shows the score computed by the server.
+    detail = client.get(f"/submissions/{stored.uuid}?lang=en").get_data(as_text=True)
+    assert '<dd data-score="self_esteem">20</dd>' in detail
 
 
 def test_missing_items_are_named_and_the_rest_kept(

@@ -451,6 +451,8 @@ def test_a_group_activity_writes_its_row_and_shows_on_the_progress_page(
         assert activity.participants == {"girls_12_16": 6, "boys_12_16": 8}
         taking_part = db.session().scalars(sa.select(ActivityStudent.member_id)).all()
         assert taking_part == [ids["arta"]]
+    detail = client.get(f"/submissions/{data['submission_uuid']}")
+    assert detail.status_code == 200  # no family or course: still readable
     page = client.get(f"/students/{arta}").get_data(as_text=True)
     assert "Life and social skills workshop" in page
     assert "Menaxhimi i parave" in page
