@@ -53,3 +53,29 @@ def test_self_esteem_filled_offline_is_scored_and_arrives_once(
     stored = json.loads(answers) if isinstance(answers, str) else answers
     assert stored["_scores"] == {"self_esteem": 20}
     assert stored["student"] == student
+
+
+def test_the_course_page_opens_offline_from_the_pulled_roster(
+    page: Page, context: BrowserContext, live_server: Any, pwa: Any
+) -> None:
+    pwa.login(page, "instructor")
+    course = pwa.idb(page, "(await db.all('courses'))[0]")
+    assert "rate" in course["roster"][0]  # the figures come with the pull
+    url = f"/courses/{course['id']}?shell=1&lang=sq"  # the user's language
+    pwa.wait_until(
+        page, f"!!(await (await caches.open('fieldapp-pages')).match('{url}'))"
+    )
+    cached = page.evaluate(
+        "async (u) => (await (await caches.open('fieldapp-pages')).match(u)).text()",
+        url,
+    )
+    for student in course["roster"]:
+        assert student["full_name"] not in cached  # no personal data in any cache
+    context.set_offline(True)
+    response = page.goto(f"/courses/{course['id']}")
+    assert response is not None
+    assert response.from_service_worker
+    page.wait_for_selector("[data-course-roster] [data-student-row]")
+    names = page.locator("[data-course-roster] [data-student-row] > span:first-child")
+    assert names.all_inner_texts() == [s["full_name"] for s in course["roster"]]
+    assert page.locator("[data-course-name]").inner_text() == course["name"]

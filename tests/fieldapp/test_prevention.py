@@ -487,3 +487,15 @@ def test_course_page_shows_rates_and_highlights_three_absences_in_a_row(
     assert "streak" not in rows[dren]
     assert "attended 40% (2 of 5)" in page
     assert "absent 3 times in a row" in page
+    # The phone pulls the same figures, for the course page it shows offline.
+    from tests.fieldapp.test_sync_api import Api
+
+    auth.logout()
+    (course,) = Api(client, auth, "agron").pull()["courses"]
+    rows = {r["id"]: r for r in course["roster"]}
+    assert (rows[arta]["rate"], rows[arta]["absent_run"]) == (25, 3)
+    assert (rows[dren]["rate"], rows[dren]["counted"]) == (40, 5)
+    # The copy kept offline carries no names.
+    shell = client.get(f"/courses/{ids['course']}?shell=1").get_data(as_text=True)
+    assert "Berisha" not in shell
+    assert f'data-course-shell="{ids["course"]}"' in shell

@@ -309,7 +309,15 @@ def test_instructors_pull_rosters_only(
     assert pulled["family_ids"] == []
     assert [c["name"] for c in pulled["courses"]] == ["Welding"]
     assert pulled["courses"][0]["roster"] == [
-        {"id": str(family.members[0].id), "full_name": "Student"}
+        {
+            "id": str(family.members[0].id),
+            "full_name": "Student",
+            # class attendance for the course page offline (issue 17)
+            "rate": None,
+            "attended": 0,
+            "counted": 0,
+            "absent_run": 0,
+        }
     ]
     assert [f["id"] for f in pulled["forms"]] == [
         "class_attendance",
