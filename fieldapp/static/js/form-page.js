@@ -56,7 +56,8 @@ function renderMembers(form, family) {
     const checked = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
     box.replaceChildren();
     if (!family || !family.members.length) {
-      box.append(el('p', { className: 'muted', textContent: t('Choose the family first.') }));
+      const none = box.dataset.membersSource === 'students' ? t('No students to choose from.') : t('Choose the family first.');
+      box.append(el('p', { className: 'muted', textContent: none }));
       continue;
     }
     for (const member of family.members) {
