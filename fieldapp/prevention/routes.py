@@ -154,6 +154,11 @@ def detail(member_id: str) -> str:
         charts=charts,
         history=history,
         activities=progress.activities_of(member.id),
+        measure_forms=[
+            registry().get(form_id)
+            for form_id in progress.STUDENT_FORMS
+            if case and registry().get(form_id).may_fill(g.user.role)
+        ],
         activity_labels=_activity_labels(),
         risk=risk,
         risk_labels=dict(REFERRAL_RISK_CHOICES),

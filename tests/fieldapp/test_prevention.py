@@ -272,6 +272,11 @@ def test_the_referral_risk_is_sealed_and_shown_to_case_staff_only(
         assert Student.referral_risk.info == crypto.SEALED
     page = client.get(f"/students/{ids['arta']}").get_data(as_text=True)
     assert "At risk of becoming a perpetrator" in page
+    # Measures open in the student's own language.
+    link = re.search(r'data-measure-form="self_esteem" href="([^"]+)"', page).group(1)
+    assert "respondent_lang=sr_Cyrl" in link
+    form = client.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert "Уопште се не слажем" in form
     auth.logout()
     auth.login("besa")  # the family's social worker
     page = client.get(f"/students/{ids['arta']}").get_data(as_text=True)
