@@ -32,6 +32,8 @@ from fieldapp.extensions import csrf
 from fieldapp.families import effects as families_effects
 from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
+from fieldapp.prevention import effects as prevention_effects
+from fieldapp.prevention.routes import bp as prevention_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
 from fieldapp.pwa.routes import bp as pwa_bp
@@ -75,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, stored=families_effects.on_stored, changed=families_effects.on_changed
     )
     effects.register(app, stored=courses_effects.on_stored)
+    effects.register(app, stored=prevention_effects.on_stored)
     crypto.init_app(app)
     auth_cli.init_app(app)
     demo_cli.init_app(app)
@@ -86,6 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(families_bp, url_prefix="/families")
     app.register_blueprint(courses_bp, url_prefix="/courses")
+    app.register_blueprint(prevention_bp, url_prefix="/students")
     app.register_blueprint(users_bp, url_prefix="/users")
     app.register_blueprint(audit_bp, url_prefix="/audit")
     app.register_blueprint(submissions_bp)

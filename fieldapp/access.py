@@ -60,6 +60,19 @@ FORM_READERS: dict[str, frozenset[str]] = {
     ),
     "psych_support": frozenset({Role.ADMIN, Role.COORDINATOR, Role.PSYCHOLOGIST}),
     "class_attendance": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
+    "life_skills": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
+    "group_activity": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR, Role.SOCIAL_WORKER}
+    ),
+    "self_esteem": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
+    "school_attendance": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
+    "school_behaviour": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
 }
 
 #: Whose accounts each role may create, edit, give a role to (or take one from), and
@@ -234,6 +247,57 @@ def roster_of(course: Course) -> list[Member]:
         .order_by(Member.full_name)
     )
     return list(db.session().scalars(query))
+
+
+#: Who may read the risk a student's referral names (within their family scope).
+REFERRAL_RISK_READERS = MANAGERS | CASE_WORKERS
+
+
+def teaches(user: User, member_id: uuid.UUID) -> bool:
+    """Tell whether ``user`` teaches, or taught, a course ``member_id`` enrolled in."""
+    query = (
+        sa.select(Enrolment.id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.member_id == member_id, Course.instructor_id == user.id)
+    )
+    return db.session().scalar(query.limit(1)) is not None
+
+
+def student_view_or_404(user: User, member_id: uuid.UUID | str) -> tuple[Member, str]:
+    """Return the member and how much of their progress ``user`` may see.
+
+    "case": everything the family's case scope allows (managers, the family's case
+    workers); "class": attendance and the life-skills checklist only (their instructor).
+
+    :raise 404: if the member does not exist or is outside the user's scope.
+    """
+    mid = parse_uuid_or_404(member_id)
+    member = db.session().get(Member, mid)
+    if member is None:
+        raise NotFoundError()
+    if can_see_family(user, member.family_id):
+        return member, "case"
+    if user.role == Role.INSTRUCTOR and teaches(user, member.id):
+        return member, "class"
+    raise NotFoundError()
+
+
+def may_read_referral_risk(user: User, member: Member) -> bool:
+    """Tell whether ``user`` may read the risk named in ``member``'s referral."""
+    return user.role in REFERRAL_RISK_READERS and can_see_family(user, member.family_id)
+
+
+def students_visible_to(user: User) -> sa.Select[Member]:
+    """Return a query of the members in the programme's courses ``user`` may see."""
+    query = sa.select(Member).join(Family, Family.id == Member.family_id)
+    if user.role == Role.INSTRUCTOR:
+        taught = (
+            sa.select(Enrolment.member_id)
+            .join(Course, Course.id == Enrolment.course_id)
+            .where(Course.instructor_id == user.id)
+        )
+        return query.where(Member.id.in_(taught))
+    return query.where(family_visible(user))
 
 
 def may_fill(user: User, roles: Iterable[str]) -> bool:

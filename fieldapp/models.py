@@ -14,6 +14,10 @@ from fieldapp.devices.models import Device
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.prevention.models import ActivityStudent
+from fieldapp.prevention.models import EnrolmentEvent
+from fieldapp.prevention.models import GroupActivity
+from fieldapp.prevention.models import Student
 from fieldapp.push.models import Notification
 from fieldapp.push.models import PushSubscription
 from fieldapp.submissions.models import RejectedSubmission
@@ -24,18 +28,22 @@ metadata = Model.metadata
 
 __all__ = [
     "AccessLogEntry",
+    "ActivityStudent",
     "Assignment",
     "Attendance",
     "AuthSession",
     "Course",
     "Device",
     "Enrolment",
+    "EnrolmentEvent",
     "Family",
+    "GroupActivity",
     "LoginAttempt",
     "Member",
     "Notification",
     "PushSubscription",
     "RejectedSubmission",
+    "Student",
     "Submission",
     "SubmissionConflict",
     "User",

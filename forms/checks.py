@@ -50,7 +50,44 @@ def check_document(doc: Doc) -> list[Problem]:
         for question in section["questions"]:
             problems += _question(question, "", available, every_id, seen, None)
             available[question["id"]] = question
+    problems += _scales(doc.get("scales", ()), available)
     return problems
+
+
+def _scales(scales: Any, top: Mapping[str, Doc]) -> Iterator[Problem]:
+    """Check each scale: its items are top-level whole-number questions in range."""
+    seen: set[str] = set()
+    for scale in scales:
+        path = f"scales.{scale['id']}"
+        if scale["id"] in seen or scale["id"] in top:
+            yield path, None, f"scale id {scale['id']!r} is already used"
+        seen.add(scale["id"])
+        yield from check_texts(scale["label"], f"{path}.label")
+        low, high = scale["item_min"], scale["item_max"]
+        if low >= high:
+            yield path, None, "item_min must be less than item_max"
+        items = scale["items"]
+        if len(set(items)) != len(items):
+            yield path, None, "an item is listed twice"
+        for item in items:
+            q = top.get(item)
+            if q is None or q["type"] not in ("integer", "rating"):
+                yield path, None, f"item {item!r} is not a top-level integer or rating"
+                continue
+            bounds = FIELD_TYPES[q["type"]].bounds(_Bounds(q))  # type: ignore[attr-defined]
+            if tuple(bounds) != (low, high):
+                yield path, None, f"item {item!r} must range from {low} to {high}"
+        for item in scale.get("reverse", ()):
+            if item not in items:
+                yield path, None, f"reverse item {item!r} is not among the items"
+
+
+class _Bounds:
+    """The min and max of a question document, as FieldType.bounds reads them."""
+
+    def __init__(self, q: Doc) -> None:
+        self.min = q.get("min")
+        self.max = q.get("max")
 
 
 def _all_questions(doc: Doc) -> Iterator[Doc]:
@@ -127,7 +164,7 @@ def _options(q: Doc, kind: str, available: Mapping[str, Doc]) -> Iterator[str]:
             if choice.get("exclusive") and kind != "multiple_choice":
                 yield "'exclusive' applies to multiple_choice only"
     if kind in ("integer", "decimal", "rating"):
-        yield from _number_bounds(q, kind)
+        yield from _number_bounds(q, kind, available)
     if kind == "date":
         for end in ("min", "max"):
             if end in q:
@@ -145,11 +182,18 @@ def _options(q: Doc, kind: str, available: Mapping[str, Doc]) -> Iterator[str]:
             yield "pattern uses syntax that JavaScript does not understand"
 
 
-def _number_bounds(q: Doc, kind: str) -> Iterator[str]:
+def _number_bounds(q: Doc, kind: str, available: Mapping[str, Doc]) -> Iterator[str]:
     whole = kind in ("integer", "rating")
     for end in ("min", "max"):
         value = q.get(end)
         if value is None:
+            continue
+        if isinstance(value, Mapping) and kind != "rating":
+            # Bounded by an earlier number answer: days attended <= days possible.
+            other = available.get(str(value.get("field")))
+            numeric = other is not None and other["type"] in ("integer", "decimal")
+            if set(value) != {"field"} or not numeric:
+                yield f"{end} must name an earlier number question: {{field: <id>}}"
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             yield f"{end} must be a number"

@@ -12,16 +12,20 @@ from typing import Any
 from forms.locales import DEFAULT_LOCALE
 from forms.locales import LOCALES
 from forms.locales import Text
+from forms.locales import normalize_locale
 from forms.messages import MESSAGES
 
 #: roles that may be allowed to fill a form
 ROLES: frozenset[str] = frozenset(
     {"admin", "coordinator", "social_worker", "psychologist", "instructor"}
 )
-#: what a submission is about: a family being registered, a known family, a class
-SUBJECTS: frozenset[str] = frozenset({"new_family", "family", "course_session"})
+#: what a submission is about: a family being registered, a known family, a class,
+#: or the programme itself (a group activity: no one family or class)
+SUBJECTS: frozenset[str] = frozenset(
+    {"new_family", "family", "course_session", "programme"}
+)
 #: dynamic choice lists the app fills in (validated against ValidationContext)
-CHOICE_SOURCES: frozenset[str] = frozenset({"family_members"})
+CHOICE_SOURCES: frozenset[str] = frozenset({"family_members", "students"})
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,44 @@ class Section:
         return out
 
 
+#: the key of clean answers that holds the scores the engine computed
+SCORES_KEY = "_scores"
+#: how a scale's item scores make its total
+TOTAL_RULES: frozenset[str] = frozenset({"sum"})
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A scored scale: its items (question ids), reverse-scored items, range, total."""
+
+    id: str
+    label: Text
+    items: tuple[str, ...]
+    #: the lowest and highest score of one item (the items' own bounds)
+    item_min: int
+    item_max: int
+    reverse: frozenset[str] = frozenset()
+    total: str = "sum"
+
+    def item_score(self, item: str, value: int) -> int:
+        """Return the score of ``item`` answered ``value`` (reverse items flipped)."""
+        if item in self.reverse:
+            return self.item_min + self.item_max - value
+        return value
+
+    def client_dict(self) -> dict[str, Any]:
+        """Return the JSON description for the browser."""
+        return {
+            "id": self.id,
+            "label": self.label.as_dict(),
+            "items": list(self.items),
+            "reverse": [i for i in self.items if i in self.reverse],
+            "item_min": self.item_min,
+            "item_max": self.item_max,
+            "total": self.total,
+        }
+
+
 @dataclass(frozen=True)
 class FormDefinition:
     """A versioned form: who fills it, what about, and its sections of questions."""
@@ -148,6 +190,10 @@ class FormDefinition:
     description: Text | None = None
     #: the file it was loaded from, for error messages
     source: str = ""
+    #: scored scales computed from the answers, stored with them
+    scales: tuple[Scale, ...] = ()
+    #: languages (sq, sr, en) whose translation no native speaker has signed off yet
+    unreviewed: tuple[str, ...] = ()
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:
@@ -194,6 +240,12 @@ class FormDefinition:
         """Return the paths (``id`` or ``group.id``) of sensitive questions."""
         return frozenset(p for p, q in self.all_questions() if q.sensitive)
 
+    def unreviewed_in(self, locale: str | None) -> bool:
+        """Return whether the texts shown in ``locale`` still await a native review."""
+        language = normalize_locale(locale)
+        document = "sr" if language.startswith("sr") else language
+        return document in self.unreviewed
+
     def may_fill(self, role: str) -> bool:
         """Return whether a user with ``role`` may fill this form."""
         return role in self.roles
@@ -215,6 +267,10 @@ class FormDefinition:
         if self.description is not None:
             out["description"] = self.description.as_dict()
         out["sections"] = [s.client_dict() for s in self.sections]
+        if self.scales:
+            out["scales"] = [scale.client_dict() for scale in self.scales]
+        if self.unreviewed:
+            out["unreviewed"] = list(self.unreviewed)
         out["locales"] = list(LOCALES)
         out["default_locale"] = DEFAULT_LOCALE
         out["messages"] = {key: text.as_dict() for key, text in MESSAGES.items()}

@@ -75,6 +75,10 @@ class LongTextField(TextField):
     name = "long_text"
 
 
+def _number_or_none(value: Any) -> Any:
+    return value if _is_number(value) else None
+
+
 class IntegerField(FieldType):
     """A whole number."""
 
@@ -98,8 +102,12 @@ class IntegerField(FieldType):
 
     @classmethod
     def check(cls, question: Question, value: Any, env: RuleEnv) -> list[Issue]:
-        """Check the bounds."""
+        """Check the bounds; {field: id} bounds read another number answer."""
         low, high = cls.bounds(question)
+        if isinstance(low, Mapping):
+            low = _number_or_none(env.lookup(low["field"]))
+        if isinstance(high, Mapping):
+            high = _number_or_none(env.lookup(high["field"]))
         if low is not None and value < low:
             return [issue(question, "min", min=low)]
         if high is not None and value > high:

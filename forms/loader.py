@@ -17,6 +17,7 @@ from forms.checks import check_document
 from forms.definition import Choice
 from forms.definition import FormDefinition
 from forms.definition import Question
+from forms.definition import Scale
 from forms.definition import Section
 from forms.locales import Text
 from forms.schema import FormSchema
@@ -194,4 +195,17 @@ def _build(doc: Mapping[str, Any], file: str) -> FormDefinition:
             for s in doc["sections"]
         ),
         source=file,
+        scales=tuple(
+            Scale(
+                id=sc["id"],
+                label=Text.from_document(sc["label"]),
+                items=tuple(sc["items"]),
+                item_min=sc["item_min"],
+                item_max=sc["item_max"],
+                reverse=frozenset(sc.get("reverse", ())),
+                total=sc["total"],
+            )
+            for sc in doc.get("scales", ())
+        ),
+        unreviewed=tuple(doc.get("unreviewed_translations", ())),
     )

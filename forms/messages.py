@@ -121,6 +121,19 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Dozvoljeno je najviše %(max)s unosa.",
         "At most %(max)s entries are allowed.",
     ),
+    "scale_item_missing": (
+        "Përgjigjuni edhe këtij pohimi: rezultati llogaritet vetëm kur janë "
+        "përgjigjur të gjitha pohimet.",
+        "Odgovorite i na ovu tvrdnju: rezultat se računa samo kada su odgovorene "
+        "sve tvrdnje.",
+        "Answer this statement too: the score is computed only when every "
+        "statement is answered.",
+    ),
+    "scale_incomplete": (
+        "Rezultati nuk u llogarit: mungojnë përgjigjet e pohimeve %(missing)s.",
+        "Rezultat nije izračunat: nedostaju odgovori na tvrdnje %(missing)s.",
+        "No score yet: statements %(missing)s are not answered.",
+    ),
 }
 
 #: built-in message of each template key, in every locale

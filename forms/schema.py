@@ -11,6 +11,7 @@ from marshmallow import validate
 from forms.definition import CHOICE_SOURCES
 from forms.definition import ROLES
 from forms.definition import SUBJECTS
+from forms.definition import TOTAL_RULES
 
 _ID = validate.Regexp(
     r"^[a-z][a-z0-9_]*$", error="Use lower-case letters, digits and _ (got {input})."
@@ -86,6 +87,20 @@ class SectionSchema(_Strict):
     )
 
 
+class ScaleSchema(_Strict):
+    """A scored scale over some of the form's questions."""
+
+    id = fields.Str(required=True, validate=_ID)
+    label = _texts(required=True)
+    items = fields.List(
+        fields.Str(validate=_ID), required=True, validate=validate.Length(min=1)
+    )
+    reverse = fields.List(fields.Str(validate=_ID))
+    item_min = fields.Int(required=True, strict=True)
+    item_max = fields.Int(required=True, strict=True)
+    total = fields.Str(required=True, validate=validate.OneOf(sorted(TOTAL_RULES)))
+
+
 class FormSchema(_Strict):
     """A whole form definition document."""
 
@@ -101,4 +116,9 @@ class FormSchema(_Strict):
     description = _texts()
     sections = fields.List(
         fields.Nested(SectionSchema), required=True, validate=validate.Length(min=1)
+    )
+    scales = fields.List(fields.Nested(ScaleSchema), validate=validate.Length(min=1))
+    #: languages whose translation awaits a native speaker's review
+    unreviewed_translations = fields.List(
+        fields.Str(validate=validate.OneOf(_TEXT_KEYS[:3]))
     )

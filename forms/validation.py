@@ -16,8 +16,10 @@ from typing import Any
 from forms.conditions import Test
 from forms.conditions import compile_condition
 from forms.conditions import referenced_fields
+from forms.definition import SCORES_KEY
 from forms.definition import FormDefinition
 from forms.definition import Question
+from forms.definition import Scale
 from forms.field_base import FieldType
 from forms.field_base import InvalidAnswer
 from forms.field_base import RuleEnv
@@ -288,6 +290,31 @@ class _Validator:
 _NO_CONTEXT = ValidationContext()
 
 
+def _score(
+    scales: Sequence[Scale], clean: dict[str, Any], validator: _Validator
+) -> None:
+    """Add each complete scale's total to ``clean``; name the items still missing."""
+    scores: dict[str, int] = {}
+    for scale in scales:
+        errors = validator.errors
+        missing = [
+            n
+            for n, item in enumerate(scale.items, 1)
+            if item not in clean and item not in errors
+        ]
+        if missing:
+            for number in missing:
+                validator.add(scale.items[number - 1], Issue("scale_item_missing"))
+            listed = ", ".join(str(n) for n in missing)
+            validator.add(scale.id, Issue("scale_incomplete", {"missing": listed}))
+            continue
+        if any(item in errors for item in scale.items):
+            continue  # an answer out of range: its own issue says so; no score
+        scores[scale.id] = sum(scale.item_score(i, clean[i]) for i in scale.items)
+    if scores:
+        clean[SCORES_KEY] = scores
+
+
 def validate_answers(
     definition: FormDefinition,
     answers: Mapping[str, Any],
@@ -301,8 +328,13 @@ def validate_answers(
         validator.add("", Issue("type"))
         return ValidationResult({}, validator.errors)
     validator.level(answers, "", top, top)
-    if not answers.keys() <= plan.ids:
-        validator.unknown_keys(answers, "", plan.ids)
+    known = plan.ids
+    if definition.scales:
+        # A score sent by the phone is never trusted: it is computed again here.
+        known = known | {SCORES_KEY}
+        _score(definition.scales, top.clean, validator)
+    if not answers.keys() <= known:
+        validator.unknown_keys(answers, "", known)
     hidden = top.hidden
     visible = tuple(filterfalse(hidden.__contains__, plan.order))
     return ValidationResult(top.clean, validator.errors, visible)

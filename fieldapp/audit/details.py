@@ -27,6 +27,8 @@ ACTIONS = {
     "unassign": _l("unassigned"),
     "enrol": _l("enrolled"),
     "unenrol": _l("removed from the course"),
+    "complete": _l("marked the course completed"),
+    "leave": _l("recorded leaving the course early"),
     "resolve": _l("resolved"),
     "revoke": _l("disconnected"),
     "sign_out": _l("signed out the device"),
@@ -47,6 +49,7 @@ ACTIONS = {
 RECORD_TYPES = {
     "family": _l("family"),
     "member": _l("family member"),
+    "student": _l("student"),
     "course": _l("course"),
     "user": _l("staff account"),
     "device": _l("device"),

@@ -10,6 +10,7 @@ from wtforms import IntegerField
 from wtforms import SelectField
 from wtforms import SelectMultipleField
 from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms import TimeField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
@@ -79,3 +80,8 @@ class EnrolmentForm(FlaskForm):
     """Enrol a family member in a course."""
 
     member_id = SelectField(_l("Student"), validate_choice=True)
+    age_reason = TextAreaField(
+        _l("Reason for enrolling outside the age range (12–16)"),
+        filters=[text],
+        validators=[Length(max=1000)],
+    )

@@ -67,6 +67,14 @@ class Enrolment(Model):
     )
     enrolled_on: orm.Mapped[date] = orm.mapped_column(default=date.today)
     ended_on: orm.Mapped[date | None]
+    #: enrolled, completed or left_early; each change is an EnrolmentEvent too
+    status: orm.Mapped[str] = orm.mapped_column(
+        sa.String(16), default="enrolled", server_default="enrolled"
+    )
+    #: a coordinator's reason for enrolling a student outside the age range
+    age_reason: orm.Mapped[str] = orm.mapped_column(
+        sa.Text, default="", server_default=""
+    )
     updated_at: orm.Mapped[datetime] = orm.mapped_column(
         default=utcnow, onupdate=utcnow
     )

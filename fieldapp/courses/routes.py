@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint
 from flask import g
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from fieldapp import db
@@ -28,6 +33,11 @@ from fieldapp.courses.models import Enrolment
 from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.prevention import progress
+from fieldapp.prevention import services
+from fieldapp.prevention.forms import CompletionForm
+from fieldapp.prevention.forms import LeavingForm
+from fieldapp.prevention.models import Student
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -100,21 +110,12 @@ def create_submit() -> tuple[str, int] | Response:
 def detail(course_id: int) -> str:
     """Show a course and its roster."""
     course = get_course_or_404(g.user, course_id)
-    students = roster_of(course)
+    if request.args.get("shell") == "1":
+        # The copy kept offline: no names; course-page.js fills it from the pull.
+        return render_template("courses/shell.html", course_id=course.id)
     log.record("view", "course", course.id)
     db.session().commit()
-    form = None
-    if g.user.role in MANAGERS:
-        form = EnrolmentForm()
-        form.member_id.choices = _student_choices(course)
-    enrolments = {e.member_id: e for e in course.enrolments if e.ended_on is None}
-    return render_template(
-        "courses/detail.html",
-        course=course,
-        students=students,
-        enrolment_form=form,
-        enrolments=enrolments,
-    )
+    return _detail_page(course)
 
 
 @bp.get("/<int:course_id>/edit")
@@ -144,12 +145,12 @@ def edit_submit(course_id: int) -> tuple[str, int] | Response:
 
 
 def _student_choices(course: Course) -> list[tuple[str, str]]:
-    enrolled = sa.select(Enrolment.member_id).where(
-        Enrolment.course_id == course.id, Enrolment.ended_on.is_(None)
-    )
+    """Offer the programme's students not yet in this course (never adults at large)."""
+    enrolled = sa.select(Enrolment.member_id).where(Enrolment.course_id == course.id)
     members = db.session().execute(
         sa.select(Member, Family.name)
         .join(Family)
+        .join(Student, Student.member_id == Member.id)
         .where(Member.id.not_in(enrolled), Family.is_active.is_(True))
         .order_by(Member.full_name)
     )
@@ -159,33 +160,140 @@ def _student_choices(course: Course) -> list[tuple[str, str]]:
     ]
 
 
+def _forms(
+    kind: type[FlaskForm],
+    prefix: str,
+    enrolments: Iterable[Enrolment],
+    given: dict[str, Any],
+) -> dict[int, FlaskForm]:
+    """One form per enrolment, ids prefixed so they stay unique on the page."""
+    out = {
+        e.id: kind(prefix=f"{prefix}{e.id}", formdata=None)
+        for e in enrolments
+        if e.status == "enrolled"
+    }
+    failed = given.get(f"{prefix}_form")
+    if failed is not None:
+        out[given["failed"]] = failed
+    return out
+
+
+def _detail_page(course: Course, **forms: object) -> str:
+    enrolment_form = forms.pop("enrolment_form", None)
+    if enrolment_form is None and g.user.role in MANAGERS:
+        enrolment_form = EnrolmentForm()
+        enrolment_form.member_id.choices = _student_choices(course)
+    enrolments = {e.member_id: e for e in course.enrolments}
+    return render_template(
+        "courses/detail.html",
+        course=course,
+        students=roster_of(course),
+        former=[e for e in course.enrolments if e.status != "enrolled"],
+        enrolment_form=enrolment_form,
+        enrolments=enrolments,
+        completion_forms=_forms(CompletionForm, "c", enrolments.values(), forms),
+        leaving_forms=_forms(LeavingForm, "l", enrolments.values(), forms),
+        failed=forms.get("failed"),
+        notice=forms.get("notice"),
+        figures=progress.course_figures(course.id),
+        absent_run=progress.ABSENT_RUN,
+        today=date.today(),
+    )
+
+
 @bp.post("/<int:course_id>/enrolments")
 @require(*MANAGERS)
 def enrol_submit(course_id: int) -> tuple[str, int] | Response:
-    """Enrol a student."""
+    """Enrol a student: 12–16 on the first day, or a coordinator's recorded reason."""
     course = get_course_or_404(g.user, course_id)
     form = EnrolmentForm()
     form.member_id.choices = _student_choices(course)
     if not form.validate_on_submit():
-        return render_template(
-            "courses/detail.html",
-            course=course,
-            students=roster_of(course),
-            enrolment_form=form,
-            enrolments={},
-        ), 422
-    member_id = uuid.UUID(form.member_id.data or "")
-    existing = db.session().scalar(
-        sa.select(Enrolment).where(
-            Enrolment.course_id == course.id, Enrolment.member_id == member_id
+        return _detail_page(course, enrolment_form=form), 422
+    member = db.session().get(Member, uuid.UUID(form.member_id.data or ""))
+    assert member is not None  # noqa: S101 - validate_choice offered only members
+    try:
+        services.enrol(
+            course,
+            member,
+            reason=form.age_reason.data or "",
+            by_id=g.user.id,
+            on=date.today(),
         )
-    )
-    if existing is not None:
-        existing.ended_on = None
-    else:
-        db.session().add(Enrolment(course_id=course.id, member_id=member_id))
+    except services.RuleBroken as broken:
+        getattr(form, broken.field).errors = [broken.message]
+        db.session().rollback()
+        return _detail_page(course, enrolment_form=form), 422
     course.updated_at = db.utcnow()
-    log.record("enrol", "course", course.id, member=str(member_id))
+    log.record("enrol", "course", course.id, member=str(member.id))
+    db.session().commit()
+    return redirect(url_for("courses.detail", course_id=course.id))
+
+
+def _enrolment_or_404(course: Course, enrolment_id: int) -> Enrolment:
+    enrolment = db.session().get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.course_id != course.id:
+        raise NotFoundError()
+    return enrolment
+
+
+@bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/complete")
+@require(*MANAGERS)
+def complete_submit(course_id: int, enrolment_id: int) -> tuple[str, int] | Response:
+    """Record that a student completed the course (date, certificate)."""
+    course = get_course_or_404(g.user, course_id)
+    enrolment = _enrolment_or_404(course, enrolment_id)
+    form = CompletionForm(prefix=f"c{enrolment.id}")
+    try:
+        if not form.validate_on_submit():
+            raise services.RuleBroken("completed_on", "")
+        assert form.completed_on.data is not None  # noqa: S101 - DataRequired
+        services.complete(
+            enrolment,
+            on=form.completed_on.data,
+            certificate=bool(form.certificate.data),
+            by_id=g.user.id,
+        )
+    except services.RuleBroken as broken:
+        db.session().rollback()
+        if not hasattr(form, broken.field):  # the enrolment has ended already
+            return _detail_page(course, notice=broken.message), 409
+        if broken.message:
+            getattr(form, broken.field).errors = [broken.message]
+        return _detail_page(course, c_form=form, failed=enrolment.id), 422
+    course.updated_at = db.utcnow()
+    log.record("complete", "course", course.id, member=str(enrolment.member_id))
+    db.session().commit()
+    return redirect(url_for("courses.detail", course_id=course.id))
+
+
+@bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/leave")
+@require(*MANAGERS)
+def leave_submit(course_id: int, enrolment_id: int) -> tuple[str, int] | Response:
+    """Record that a student left the course early, and why."""
+    course = get_course_or_404(g.user, course_id)
+    enrolment = _enrolment_or_404(course, enrolment_id)
+    form = LeavingForm(prefix=f"l{enrolment.id}")
+    try:
+        if not form.validate_on_submit():
+            raise services.RuleBroken("left_on", "")
+        assert form.left_on.data is not None  # noqa: S101 - DataRequired
+        services.leave_early(
+            enrolment,
+            on=form.left_on.data,
+            reason=form.reason.data or "",
+            note=form.note.data or "",
+            by_id=g.user.id,
+        )
+    except services.RuleBroken as broken:
+        db.session().rollback()
+        if not hasattr(form, broken.field):  # the enrolment has ended already
+            return _detail_page(course, notice=broken.message), 409
+        if broken.message:
+            getattr(form, broken.field).errors = [broken.message]
+        return _detail_page(course, l_form=form, failed=enrolment.id), 422
+    course.updated_at = db.utcnow()
+    log.record("leave", "course", course.id, member=str(enrolment.member_id))
     db.session().commit()
     return redirect(url_for("courses.detail", course_id=course.id))
 
@@ -193,13 +301,12 @@ def enrol_submit(course_id: int) -> tuple[str, int] | Response:
 @bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/end")
 @require(*MANAGERS)
 def unenrol_submit(course_id: int, enrolment_id: int) -> Response:
-    """End a student's enrolment."""
+    """Take back an enrolment made by mistake; its history is kept."""
     course = get_course_or_404(g.user, course_id)
-    enrolment = db.session().get(Enrolment, enrolment_id)
-    if enrolment is None or enrolment.course_id != course.id:
-        raise NotFoundError()
-    enrolment.ended_on = db.utcnow().date()
-    course.updated_at = db.utcnow()
+    enrolment = _enrolment_or_404(course, enrolment_id)
+    if enrolment.ended_on is None:
+        enrolment.ended_on = db.utcnow().date()
+        course.updated_at = db.utcnow()
     log.record("unenrol", "course", course.id, member=str(enrolment.member_id))
     db.session().commit()
     return redirect(url_for("courses.detail", course_id=course.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from datetime import date
 from datetime import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from fieldapp.demo.data import STAFF
 from fieldapp.families import services as family_services
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.prevention import demo as prevention_demo
 
 #: Demo records get stable ids, so a second run finds what the first one made.
 _NAMESPACE = uuid.UUID("6f1d2c1e-8d8a-4a53-9a55-0c6d2f0e7a11")
@@ -117,6 +119,7 @@ def load_demo(password: str) -> dict[str, int]:
             if member.id not in enrolled:
                 session.add(Enrolment(course_id=course.id, member_id=member.id))
     session.flush()
+    prevention_demo.load(session, users, date.today())
     return {"users": len(users), "families": len(FAMILIES), "courses": len(COURSES)}
 
 

@@ -90,6 +90,11 @@ async function offlineCopy(url) {
     }
     if (best) return cache.match(best.key);
   }
+  if (/^\/courses\/\d+$/.test(url.pathname)) {
+    const page = (await cache.match(`${url.pathname}?shell=1&lang=${lang}`))
+      || (await cache.match(`${url.pathname}?shell=1&lang=sq`));
+    if (page) return page;
+  }
   return (await cache.match(`/offline?shell=1&lang=${lang}`)) || caches.match('/offline');
 }
 

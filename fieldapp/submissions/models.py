@@ -14,7 +14,7 @@ from fieldapp.db import Model
 from fieldapp.db import utcnow
 
 #: What a form is about, as in the form documents.
-SUBJECT_TYPES = ("new_family", "family", "course_session")
+SUBJECT_TYPES = ("new_family", "family", "course_session", "programme")
 
 
 class Submission(Model):

@@ -26,15 +26,18 @@ from fieldapp.access import may_read_sensitive
 from fieldapp.access import parse_uuid_or_404
 from fieldapp.access import require
 from fieldapp.access import roster_of
+from fieldapp.access import students_visible_to
 from fieldapp.audit import log
 from fieldapp.courses.models import Course
 from fieldapp.crypto import decrypt_json
 from fieldapp.errors import ForbiddenError
 from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Family
+from fieldapp.families.models import Member
 from fieldapp.i18n import current_language
 from fieldapp.i18n import normalize
 from fieldapp.inputs import int_arg
+from fieldapp.prevention.models import Student
 from fieldapp.submissions import services
 from fieldapp.submissions.forms import FillForm
 from fieldapp.submissions.forms_registry import definition_for
@@ -74,6 +77,7 @@ def _context(definition: FormDefinition, *, shell: bool) -> dict[str, Any]:
         "families": [],
         "course": None,
         "roster": [],
+        "students": [],
     }
     if definition.subject == "family":
         family_id = request.values.get("family") or request.values.get("subject_id")
@@ -87,6 +91,15 @@ def _context(definition: FormDefinition, *, shell: bool) -> dict[str, Any]:
                     .order_by(Family.name)
                 )
             )
+    elif definition.subject == "programme" and not shell:
+        # Students the user may see, for "who took part" (choices_from: students).
+        context["students"] = list(
+            db.session().scalars(
+                students_visible_to(g.user)
+                .join(Student, Student.member_id == Member.id)
+                .order_by(Member.full_name)
+            )
+        )
     elif definition.subject == "course_session":
         course_id = int_arg("course", request.values) or int_arg(
             "course_id", request.values

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from forms import FormDefinition
+from forms.definition import SCORES_KEY
 
 
 def split_sensitive(
@@ -43,6 +44,11 @@ def split_sensitive(
                 secret[question.id] = hidden_rows
         else:
             plain[question.id] = value
+    if SCORES_KEY in answers:
+        # A score says as much as its items: sealed if any item of any scale is.
+        sealed = definition.sensitive_paths()
+        scored = {item for scale in definition.scales for item in scale.items}
+        (secret if scored & sealed else plain)[SCORES_KEY] = answers[SCORES_KEY]
     return plain, secret
 
 

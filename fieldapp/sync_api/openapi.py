@@ -170,7 +170,18 @@ SCHEMAS: dict[str, Any] = {
             "location": _STR,
             "roster": {
                 "type": "array",
-                "items": _obj(["id", "full_name"], {"id": _UUID, "full_name": _STR}),
+                "items": _obj(
+                    ["id", "full_name"],
+                    {
+                        "id": _UUID,
+                        "full_name": _STR,
+                        # class attendance (present or late of present, late, absent)
+                        "rate": {"type": ["integer", "null"]},
+                        "attended": _INT,
+                        "counted": _INT,
+                        "absent_run": _INT,
+                    },
+                ),
             },
         },
     ),

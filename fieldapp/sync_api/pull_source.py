@@ -91,10 +91,29 @@ class SqlPullSource:
                 if course.start_time
                 else None,
                 "location": course.location,
-                "roster": [
-                    {"id": str(m.id), "full_name": m.full_name}
-                    for m in roster_of(course)
-                ],
+                "roster": _roster(course),
             }
             for course in db.session().scalars(query.order_by(Course.name))
         ]
+
+
+def _roster(course: Any) -> list[dict[str, Any]]:
+    """The course's students with their attendance rate and run of absences."""
+    from fieldapp.prevention.progress import RosterFigures
+    from fieldapp.prevention.progress import course_figures
+
+    figures = course_figures(course.id)
+    out = []
+    for member in roster_of(course):
+        one = figures.get(member.id) or RosterFigures()
+        out.append(
+            {
+                "id": str(member.id),
+                "full_name": member.full_name,
+                "rate": one.percent,
+                "attended": one.attended,
+                "counted": one.counted,
+                "absent_run": one.absent_run,
+            }
+        )
+    return out

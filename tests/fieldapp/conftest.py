@@ -395,6 +395,16 @@ def world(
         from fieldapp.courses.models import Enrolment
 
         enrolment = db.session().query(Enrolment).filter_by(course_id=course.id).first()
+        from fieldapp.prevention.models import Student
+
+        for member in (*family.members, *other.members):
+            db.session().add(
+                Student(
+                    member_id=member.id,
+                    referral_source="school",
+                    referral_on=date(2026, 9, 1),
+                )
+            )
         db.session().commit()
     return SimpleNamespace(
         users=users,

@@ -111,6 +111,27 @@ AUDITED = {
         "/courses/{course}/enrolments/{enrolment}/end",
         "unenrol",
     ),
+    "courses.complete_submit": (
+        "coordinator",
+        "POST",
+        "/courses/{course}/enrolments/{enrolment}/complete",
+        "complete",
+    ),
+    "courses.leave_submit": (
+        "coordinator",
+        "POST",
+        "/courses/{course}/enrolments/{enrolment}/leave",
+        "leave",
+    ),
+    "prevention.index": ("instructor", "GET", "/students/", "list"),
+    "prevention.detail": ("instructor", "GET", "/students/{member}", "view"),
+    "prevention.record": ("coordinator", "GET", "/students/{member}/record", "view"),
+    "prevention.record_submit": (
+        "coordinator",
+        "POST",
+        "/students/{member}/record",
+        "update",
+    ),
     "users.create_submit": ("coordinator", "POST", "/users/new", "create"),
     "users.edit_submit": ("coordinator", "POST", "/users/{social_id}/edit", "update"),
     "users.password_submit": (
@@ -194,6 +215,20 @@ def _payload(endpoint: str, world) -> dict:
             "is_active": "y",
         },
         "courses.enrol_submit": {"member_id": str(ids["member2"])},
+        "courses.complete_submit": {
+            f"c{ids['enrolment']}-completed_on": date.today().isoformat(),
+            f"c{ids['enrolment']}-certificate": "y",
+        },
+        "courses.leave_submit": {
+            f"l{ids['enrolment']}-left_on": date.today().isoformat(),
+            f"l{ids['enrolment']}-reason": "moved",
+        },
+        "prevention.record_submit": {
+            "referral_source": "csw",
+            "referral_on": date.today().isoformat(),
+            "referral_risk": "victim",
+            "form_locale": "sr_Latn",
+        },
         "users.create_submit": {
             "username": "newbie",
             "full_name": "New Worker",

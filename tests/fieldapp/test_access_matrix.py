@@ -113,6 +113,34 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "courses.edit": ("GET", "/courses/{course}/edit", rule(MANAGERS)),
     "courses.edit_submit": ("POST", "/courses/{course}/edit", rule(MANAGERS)),
     "courses.enrol_submit": ("POST", "/courses/{course}/enrolments", rule(MANAGERS)),
+    "courses.complete_submit": (
+        "POST",
+        "/courses/{course}/enrolments/{enrolment}/complete",
+        rule(MANAGERS),
+    ),
+    "courses.leave_submit": (
+        "POST",
+        "/courses/{course}/enrolments/{enrolment}/leave",
+        rule(MANAGERS),
+    ),
+    # Issue 17: students. The instructor who teaches the student sees the progress
+    # page (class attendance and life skills only); other instructors and social
+    # workers of other families do not learn that the student exists.
+    "prevention.index": ("GET", "/students/", rule(STAFF)),
+    "prevention.detail": (
+        "GET",
+        "/students/{member}",
+        rule(
+            MANAGERS | {"social", "psych", "instructor"},
+            hidden={"social2", "instructor2"},
+        ),
+    ),
+    "prevention.record": ("GET", "/students/{member}/record", rule(MANAGERS)),
+    "prevention.record_submit": (
+        "POST",
+        "/students/{member}/record",
+        rule(MANAGERS),
+    ),
     "courses.unenrol_submit": (
         "POST",
         "/courses/{course}/enrolments/{enrolment}/end",

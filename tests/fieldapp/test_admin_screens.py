@@ -98,6 +98,18 @@ def test_coordinator_creates_a_course_and_enrols_a_student(
     course = _get(app, Course, Course.name == "Saldim")
     assert course.weekdays == "1,3"
     member_id = str(family.members[0].id)
+    # Only students are offered (issue 17): register Valon first.
+    response = client.post(
+        f"/students/{member_id}/record",
+        data={
+            "referral_source": "school",
+            "referral_on": "2026-09-01",
+            "referral_risk": "",
+            "form_locale": "sq",
+            "csrf_token": auth.csrf(f"/students/{member_id}/record"),
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
     response = client.post(
         f"/courses/{course.id}/enrolments",
         data={"member_id": member_id, "csrf_token": auth.csrf(f"/courses/{course.id}")},

@@ -39,12 +39,13 @@ class Phone:
         self.token = client.get("/api/v1/csrf").json["csrf_token"]
         self.device = str(uuid.uuid4())
 
-    def push(self, *items, oldest_pending_at=None):
+    def push(self, *items, oldest_pending_at=None, held=0):
+        """Push ``items``; ``held`` more stay in the outbox (a draft not yet due)."""
         body = {
             "protocol": 1,
             "device": {
                 "id": self.device,
-                "pending_count": len(items),
+                "pending_count": len(items) + held,
                 "oldest_pending_at": oldest_pending_at,
                 "app_version": "1",
             },
@@ -108,7 +109,8 @@ def test_an_overflowing_oldest_pending_at_is_clamped_and_the_items_stored(
     app, phone, make_user
 ):
     items = [visit(), visit()]
-    response = phone.push(*items, oldest_pending_at=TOO_EARLY)
+    # One more item stays on the phone, so the oldest pending time is kept.
+    response = phone.push(*items, oldest_pending_at=TOO_EARLY, held=1)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert [r["status"] for r in response.json["results"]] == ["accepted"] * 2
     assert stored_uuids(app) == {item["uuid"] for item in items}
@@ -116,7 +118,7 @@ def test_an_overflowing_oldest_pending_at_is_clamped_and_the_items_stored(
         device = db.session().get(Device, uuid.UUID(phone.device))
         # Kept as the window's first instant: "pending for ages".
         assert device.oldest_pending_at == EARLIEST
-    late = phone.push(visit(), oldest_pending_at=TOO_LATE)
+    late = phone.push(visit(), oldest_pending_at=TOO_LATE, held=1)
     assert late.status_code == 200
     with app.app_context():
         device = db.session().get(Device, uuid.UUID(phone.device))

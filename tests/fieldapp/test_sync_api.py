@@ -309,9 +309,21 @@ def test_instructors_pull_rosters_only(
     assert pulled["family_ids"] == []
     assert [c["name"] for c in pulled["courses"]] == ["Welding"]
     assert pulled["courses"][0]["roster"] == [
-        {"id": str(family.members[0].id), "full_name": "Student"}
+        {
+            "id": str(family.members[0].id),
+            "full_name": "Student",
+            # class attendance for the course page offline (issue 17)
+            "rate": None,
+            "attended": 0,
+            "counted": 0,
+            "absent_run": 0,
+        }
     ]
-    assert [f["id"] for f in pulled["forms"]] == ["class_attendance"]
+    assert [f["id"] for f in pulled["forms"]] == [
+        "class_attendance",
+        "group_activity",
+        "life_skills",
+    ]
 
 
 def test_psych_sessions_are_not_pulled_or_readable_by_social_workers(

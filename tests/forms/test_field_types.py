@@ -325,7 +325,9 @@ def test_answers_must_be_a_mapping(make_definition, q) -> None:
 def test_every_issue_code_has_a_message(code, locale) -> None:
     from forms import Issue
 
-    message = Issue(code, {"min": 1, "max": 2, "value": "a"}).message(locale)
+    message = Issue(
+        code, {"min": 1, "max": 2, "value": "a", "missing": "2, 5"}
+    ).message(locale)
     assert message
     assert "%(" not in message
 

@@ -203,7 +203,60 @@ CASES["sample"] = [
     },
     {"kind": "a", "detail": "y", "other": True, "rows": None, "amount": True},
 ]
+
+
+def _rses(*values: Any) -> dict[str, Any]:
+    about = {"student": "m-drita", "timepoint": "baseline", "measure_date": TODAY}
+    return about | {f"rses_{n}": v for n, v in enumerate(values, 1) if v is not None}
+
+
+# Scored scales: reverse items, a missing item, an item out of range, a forged score.
+CASES["self_esteem"] = [
+    _rses(3, 0, 3, 2, 1, 0, 3, 1, 0, 2),  # 3+3+3+2+2+3+3+2+3+2 = 26
+    _rses(0, 3, 0, 0, 3, 3, 0, 3, 3, 0) | {"_scores": {"self_esteem": 30}},  # 0
+    _rses(2, None, 2, 2, 2, None, 2, 2, 2, 2),
+    _rses(2, 4, 2, 2, 2, 2, 2, 2, 2, -1),
+    _rses(2, 2.0, 2, 2, 2, 2, 2, 2, 2, "2") | {"timepoint": "later"},
+    {"student": "m-x"},
+]
+CASES["school_attendance"] = [
+    {"student": "m-ana", "timepoint": "mid", "measure_date": "2025-02-01",
+     "days_possible": 90, "days_attended": 81},
+    {"student": "m-ana", "timepoint": "mid", "measure_date": "2025-02-01",
+     "days_possible": 90, "days_attended": 91},
+    {"student": "m-ana", "timepoint": "mid", "measure_date": "2025-02-01",
+     "days_attended": 500},
+    {"student": "m-ana", "timepoint": "mid", "measure_date": "2025-02-01",
+     "days_possible": 0, "days_attended": -1},
+]  # fmt: skip
+CASES["school_behaviour"] = [
+    {"student": "m-ana", "timepoint": "completion", "measure_date": "2025-03-01",
+     "incidents": 0, "teacher_rating": 4},
+    {"student": "m-ana", "timepoint": "completion", "measure_date": "2025-03-16",
+     "incidents": 101, "teacher_rating": 5},
+]  # fmt: skip
+CASES["life_skills"] = [
+    {"timepoint": "baseline", "measure_date": "2025-03-01", "students": {
+        "s01": {"skills": ["teamwork", "anger"], "reading": 2, "writing": 1},
+        "s02": {}, "s03": {"reading": 4}}},
+    {"timepoint": "mid", "measure_date": "2025-03-01", "students": {
+        "s01": {"skills": ["flying"], "reading": 0}, "s02": {}}},
+]  # fmt: skip
+CASES["group_activity"] = [
+    {"activity_date": "2025-03-10", "kind": "workshop", "topic": "conflict",
+     "facilitators": "Arta, Besnik", "place": "Shkolla 'Naim Frashëri'",
+     "girls_12_16": 7, "boys_12_16": 9, "students": ["s01", "s02"]},
+    {"activity_date": "2025-03-10", "kind": "parents", "topic": "other",
+     "facilitators": "Arta", "place": "Qendra", "women_17_plus": -1},
+    {"activity_date": "2025-03-10", "kind": "awareness", "topic": "gender",
+     "topic_other": "hidden", "facilitators": " ", "place": "x", "boys_under_12": 1.5},
+]  # fmt: skip
 CONTEXTS: dict[str, dict[str, Any]] = {
+    "group_activity": {},
+    "self_esteem": {"members": MEMBERS},
+    "school_attendance": {"members": MEMBERS},
+    "school_behaviour": {"members": MEMBERS},
+    "life_skills": {"roster": ROSTER},
     "sample": {},
     "family_intake": {},
     "home_visit": {"members": MEMBERS},
@@ -286,6 +339,7 @@ def test_cases_cover_every_issue_code(registry: FormRegistry) -> None:
         "required", "type", "min", "max", "max_length", "pattern", "choice",
         "exclusive", "date", "unknown_field", "uuid", "not_member", "not_enrolled",
         "roster_missing", "max_rows", "future_date", "time", "min_length",
+        "scale_item_missing", "scale_incomplete",
     }  # fmt: skip
     assert expected <= seen
 

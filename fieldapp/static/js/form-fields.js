@@ -241,9 +241,11 @@ export function showErrors(form, errors, locale, rowsOf = {}) {
   clearErrors(form);
   let first = null;
   let n = 0;
+  const general = []; // issues of no one field (a scale's missing items): said in the summary
   for (const [path, issues] of Object.entries(errors)) {
-    const target = targetOf(form, path, rowsOf) || form;
     const text = issues.map((i) => (typeof i === 'string' ? i : (i.message && typeof i.message === 'string' ? i.message : messageFor(i, locale)))).join(' ');
+    const target = targetOf(form, path, rowsOf);
+    if (!target) { general.push(text); continue; }
     const p = document.createElement('p');
     p.className = 'error';
     p.id = `js-error-${(n += 1)}`;
@@ -267,6 +269,11 @@ export function showErrors(form, errors, locale, rowsOf = {}) {
   const heading = document.createElement('h2');
   heading.textContent = t('Please correct the highlighted answers.');
   summary.append(heading);
+  for (const text of general) {
+    const p = document.createElement('p');
+    p.textContent = text;
+    summary.append(p);
+  }
   form.prepend(summary);
   if (first) first.focus();
   else summary.focus();

@@ -56,14 +56,24 @@ function renderMembers(form, family) {
     const checked = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
     box.replaceChildren();
     if (!family || !family.members.length) {
-      box.append(el('p', { className: 'muted', textContent: t('Choose the family first.') }));
+      const none = box.dataset.membersSource === 'students' ? t('No students to choose from.') : t('Choose the family first.');
+      box.append(el('p', { className: 'muted', textContent: none }));
       continue;
     }
     for (const member of family.members) {
-      const input = el('input', { type: 'checkbox', name, value: member.id, checked: checked.has(member.id) });
+      const type = box.dataset.membersKind || 'checkbox'; // radio for a single choice
+      const input = el('input', { type, name, value: member.id, checked: checked.has(member.id) });
       box.append(el('label', { className: 'choice' }, input, ` ${member.full_name}`));
     }
   }
+}
+
+// The students of the courses on this phone (an instructor's rosters), by name.
+async function rosterStudents() {
+  const byId = new Map();
+  for (const course of await all('courses')) for (const s of course.roster || []) byId.set(s.id, s);
+  const members = [...byId.values()].sort((a, b) => a.full_name.localeCompare(b.full_name));
+  return { members };
 }
 
 function renderRoster(form, def, course, locale) {
@@ -133,6 +143,7 @@ export async function enhanceForm(form, ctx) {
   }
   const familyNow = () => families.find((f) => f.id === field('subject_id').value);
   if (form.dataset.shell && form.dataset.subject === 'family') renderMembers(form, familyNow());
+  if (form.dataset.shell && form.dataset.subject === 'programme') renderMembers(form, await rosterStudents());
   if (form.dataset.shell && form.dataset.subject === 'course_session') renderRoster(form, def, await get('courses', courseId), locale);
 
   const fixing = params.get('fix') && (await find(params.get('fix')));

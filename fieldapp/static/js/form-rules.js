@@ -153,8 +153,11 @@ function check(q, value, env, issue) {
     }
     case 'integer': case 'decimal': case 'rating': {
       const rating = q.type === 'rating';
-      const low = q.min !== undefined ? q.min : (rating ? 1 : undefined);
-      const high = q.max !== undefined ? q.max : (rating ? 5 : undefined);
+      // {field: id} bounds read another number answer (none when it is unanswered).
+      const bound = (b, dflt) => (b === undefined ? dflt
+        : (isObject(b) ? (isNumber(env.lookup(b.field)) ? env.lookup(b.field) : undefined) : b));
+      const low = bound(q.min, rating ? 1 : undefined);
+      const high = bound(q.max, rating ? 5 : undefined);
       if (low !== undefined && value < low) return [issue('min', { min: low })];
       if (high !== undefined && value > high) return [issue('max', { max: high })];
       return [];
@@ -309,6 +312,37 @@ function makeValidator(def, context) {
   return { errors, scope, level, unknownKeys, add, issueFor };
 }
 
+// ---- scored scales (forms/validation.py _score) ----------------------------------
+
+const SCORES_KEY = '_scores';
+
+/**
+ * Return the score of one item: reverse items count from the other end.
+ * @param {object} scale a scale from client_dict()
+ * @param {string} item question id
+ * @param {number} value the answer
+ * @returns {number}
+ */
+export function itemScore(scale, item, value) {
+  return scale.reverse.includes(item) ? scale.item_min + scale.item_max - value : value;
+}
+
+function score(scales, clean, v) {
+  const scores = {};
+  for (const scale of scales) {
+    const missing = [];
+    scale.items.forEach((item, i) => { if (!has(clean, item) && !has(v.errors, item)) missing.push(i + 1); });
+    if (missing.length) {
+      for (const n of missing) v.add(scale.items[n - 1], v.issueFor(null)('scale_item_missing'));
+      v.add(scale.id, v.issueFor(null)('scale_incomplete', { missing: missing.join(', ') }));
+      continue;
+    }
+    if (scale.items.some((item) => has(v.errors, item))) continue;
+    scores[scale.id] = scale.items.reduce((sum, item) => sum + itemScore(scale, item, clean[item]), 0);
+  }
+  if (Object.keys(scores).length) clean[SCORES_KEY] = scores;
+}
+
 /**
  * Validate answers exactly as forms.validate_answers() does on the server.
  * @param {object} clientDef FormDefinition.client_dict()
@@ -325,7 +359,12 @@ export function validateAnswers(clientDef, answers, context = {}) {
     return { ok: false, clean: {}, errors: v.errors, visible: [] };
   }
   v.level(answers, '', top, top);
-  v.unknownKeys(answers, '', top.ids);
+  const known = new Set(top.ids);
+  if (clientDef.scales) {
+    known.add(SCORES_KEY); // the phone's own score is computed again, never trusted
+    score(clientDef.scales, top.clean, v);
+  }
+  v.unknownKeys(answers, '', known);
   const visible = top.questions.map((q) => q.id).filter((id) => !top.hidden.has(id));
   return { ok: Object.keys(v.errors).length === 0, clean: top.clean, errors: v.errors, visible };
 }

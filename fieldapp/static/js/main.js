@@ -1,5 +1,6 @@
 /** Page start-up: service worker, sync triggers, status line, form page, sign-out guard
  *  (quick exit lives in quick-exit.js). */
+import { renderCoursePage } from './course-page.js';
 import { enhanceForm } from './form-page.js';
 import { renderOfflineForms, renderOutboxPage } from './outbox-page.js';
 import { guardLogout, identify, offerKnownDevices } from './session.js';
@@ -11,8 +12,9 @@ document.documentElement.classList.add('js');
 const form = document.getElementById('fill-form');
 const offlinePage = document.querySelector('[data-offline-page]');
 const outboxPage = document.querySelector('[data-outbox-page]');
+const courseShell = document.querySelector('[data-course-shell]');
 // These pages may come from the offline cache: their data-user may be stale.
-const live = !offlinePage && !(form && form.dataset.shell);
+const live = !offlinePage && !courseShell && !(form && form.dataset.shell);
 let updateReady = false;
 let reloading = false;
 let user = null;
@@ -97,6 +99,7 @@ async function start() {
     document.addEventListener('fieldapp:queued', () => { registerBackgroundSync(); refresh(); });
   }
   if (offlinePage) await renderOfflineForms(offlinePage, body.dataset.lang);
+  if (courseShell) await renderCoursePage(courseShell);
   requestSync('start');
   // Ages in the status line grow while the page stays open.
   setInterval(refresh, 60 * 1000);

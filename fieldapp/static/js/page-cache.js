@@ -18,6 +18,8 @@ export function shellUrls(forms, courses, languages) {
   const urls = [];
   for (const lang of languages) {
     urls.push(`/offline?shell=1&lang=${lang}`);
+    // Each course's page, without names: filled from the pulled roster.
+    for (const course of courses) urls.push(`/courses/${course.id}?shell=1&lang=${lang}`);
     for (const form of forms) {
       const base = `/forms/${form.id}?shell=1&lang=${lang}`;
       if (form.subject === 'course_session') {

@@ -1,0 +1,1 @@
+"""The prevention programme: students, their enrolment history and their progress."""
