@@ -181,4 +181,5 @@ def test_rotation_finds_every_sealed_column_from_the_schema(app):
         "submission.sensitive_answers",
         "submission_conflict.payload",
         "rejected_submission.payload",
+        "device.vault_key",
     }
