@@ -140,7 +140,8 @@ def vault_key() -> Response:
     """Return this device's wrapping key and the server's sealing public key.
 
     Only to a session of the device's user, bound to the device named in X-Device-Id,
-    signed in with the password less than VAULT_RECOVERY_MINUTES ago (403 otherwise).
+    signed in with the password less than VAULT_RECOVERY_MINUTES ago, once per sign-in
+    (403 otherwise: a phone left unlocked must not reopen itself by reloading).
     The wrapping key is made on first request; revocation destroys it.
     """
     auth_session = g.get("auth_session")
@@ -151,6 +152,7 @@ def vault_key() -> Response:
         or auth_session is None
         or auth_session.device_id != device.id
         or not vault.recent_password_sign_in()
+        or vault.already_recovered(device, auth_session)
     ):
         raise AppError(
             _("Sign in with your password on this phone to unlock its data."),

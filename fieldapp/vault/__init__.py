@@ -23,6 +23,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
@@ -33,6 +34,7 @@ from flask import current_app
 from flask import g
 
 from fieldapp import crypto
+from fieldapp import db
 from fieldapp.db import utcnow
 from fieldapp.devices.models import Device
 
@@ -148,6 +150,22 @@ def wrapping_key(device: Device) -> bytes:
 def destroy_wrapping_key(device: Device) -> None:
     """Forget the device's wrapping key for good (revocation); the caller commits."""
     device.vault_key = ""
+
+
+def already_recovered(device: Device, auth_session: Any) -> bool:
+    """True if this sign-in already fetched the device's wrapping key (once each)."""
+    from fieldapp.audit.models import AccessLogEntry
+
+    query = (
+        sa.select(AccessLogEntry.id)
+        .where(
+            AccessLogEntry.action == "vault_key",
+            AccessLogEntry.record_id == str(device.id),
+            AccessLogEntry.at >= auth_session.created_at,
+        )
+        .limit(1)
+    )
+    return db.session().scalar(query) is not None
 
 
 def recent_password_sign_in() -> bool:

@@ -1,16 +1,19 @@
 /** Page start-up: service worker, sync triggers, status line, form page, sign-out guard
  *  (quick exit lives in quick-exit.js). */
 import { enhanceForm } from './form-page.js';
+import { enhanceSettings, gate } from './lock.js';
 import { renderOfflineForms, renderOutboxPage } from './outbox-page.js';
 import { guardLogout, identify } from './session.js';
 import { renderStatus } from './status.js';
 import { registerBackgroundSync, requestSync, syncEvents } from './sync.js';
+import { isUnlocked } from './vault.js';
 
 const body = document.body;
 document.documentElement.classList.add('js');
 const form = document.getElementById('fill-form');
 const offlinePage = document.querySelector('[data-offline-page]');
 const outboxPage = document.querySelector('[data-outbox-page]');
+const phonePage = document.querySelector('[data-phone-settings]');
 // These pages may come from the offline cache: their data-user may be stale.
 const live = !offlinePage && !(form && form.dataset.shell);
 let updateReady = false;
@@ -18,6 +21,7 @@ let reloading = false;
 let user = null;
 
 async function refresh() {
+  if (user && !isUnlocked()) return; // nothing about people shows while locked
   await renderStatus({ updateReady, onReload: applyUpdate });
   if (outboxPage) await renderOutboxPage(outboxPage, user ? user.id : null);
 }
@@ -89,7 +93,16 @@ async function start() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') requestSync('visible');
   });
+  // A locked phone still sends (outbox items are sealed to the server), then waits for
+  // the PIN before anything about people is read or shown.
+  if (user) {
+    requestSync('start');
+    // A signed-out page from the server (sign-in) shows nobody's data: no lock screen
+    // over it, and the vault stays closed.
+    if (!live || body.dataset.user) await gate(user, { live });
+  }
   await refresh();
+  if (phonePage && user) await enhanceSettings(phonePage, user);
   if (form && user) {
     await enhanceForm(form, { user, lang: body.dataset.lang });
     document.addEventListener('fieldapp:queued', () => { registerBackgroundSync(); refresh(); });

@@ -70,8 +70,9 @@ export function applyResults(results) {
         const receipt = {
           uuid: record.uuid,
           authorId: record.authorId,
-          formId: record.item.form_id,
-          label: record.label,
+          // Copied as stored: the label stays encrypted, so this works while locked.
+          formId: record.formId || (record.item && record.item.form_id),
+          ...(record._label ? { _label: record._label } : { label: record.label || '' }),
           status: result.status,
           receipt: result.receipt || null,
           message: result.message || '',
