@@ -261,18 +261,21 @@ async function afterUnlock(user) {
 }
 
 /**
- * Open the vault for `user` before the page shows people's data; resolves once it is
- * open (it may wait for the user for ever: locked out, not set up).
+ * Open the vault for `user` before the page shows people's data; resolves true once it
+ * is open (it may wait for the user for ever: locked out, not set up), false on a
+ * revoked and wiped device (nothing to open).
  * @param {{id: number}} user
  * @param {{live: boolean}} options live: a page from the server (the session is real)
  */
 export async function gate(user, { live }) {
   if (body.dataset.vaultSilence) await setMeta('vaultSilenceDays', Number(body.dataset.vaultSilence));
-  if (vault.isUnlocked()) return;
+  if (vault.isUnlocked()) return true;
+  // A revoked device wiped everything: nothing to open; the status line says why.
+  if ((await getMeta('revokedAt')) && !(await record(user.id))) return false;
   const nav = performance.getEntriesByType('navigation')[0];
   if (!nav || nav.type !== 'reload') {
     const key = await askWorker(user.id);
-    if (key) { vault.setKey(key); await afterUnlock(user); return; }
+    if (key) { vault.setKey(key); await afterUnlock(user); return true; }
   }
   if (live && navigator.onLine && body.dataset.signedIn === 'fresh') {
     try {
@@ -281,7 +284,7 @@ export async function gate(user, { live }) {
         await choosePin(user, { intro: t('The data on this phone is encrypted. Choose the PIN that opens it when you are offline or have been away.') });
       }
       await afterUnlock(user);
-      return;
+      return true;
     } catch (err) {
       // Too long since the password sign-in, or offline after all: ask for the PIN.
     }
@@ -290,7 +293,7 @@ export async function gate(user, { live }) {
   if (rec && rec.pin) {
     await askPin(user);
     await afterUnlock(user);
-    return;
+    return true;
   }
   lockedOut();
   await new Promise(() => {});

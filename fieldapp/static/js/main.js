@@ -19,9 +19,10 @@ const live = !offlinePage && !(form && form.dataset.shell);
 let updateReady = false;
 let reloading = false;
 let user = null;
+let revoked = false; // a revoked, wiped device: no vault, the status line says why
 
 async function refresh() {
-  if (user && !isUnlocked()) return; // nothing about people shows while locked
+  if (user && !isUnlocked() && !revoked) return; // nothing about people shows while locked
   await renderStatus({ updateReady, onReload: applyUpdate });
   if (outboxPage) await renderOutboxPage(outboxPage, user ? user.id : null);
 }
@@ -99,11 +100,11 @@ async function start() {
     requestSync('start');
     // A signed-out page from the server (sign-in) shows nobody's data: no lock screen
     // over it, and the vault stays closed.
-    if (!live || body.dataset.user) await gate(user, { live });
+    if (!live || body.dataset.user) revoked = !(await gate(user, { live }));
   }
   await refresh();
-  if (phonePage && user) await enhanceSettings(phonePage, user);
-  if (form && user) {
+  if (phonePage && user && !revoked) await enhanceSettings(phonePage, user);
+  if (form && user && !revoked) {
     await enhanceForm(form, { user, lang: body.dataset.lang });
     document.addEventListener('fieldapp:queued', () => { registerBackgroundSync(); refresh(); });
   }
