@@ -63,14 +63,26 @@ export async function encode(store, record) {
     if (clear.includes(name)) out[name] = value;
     else if (name !== 'label') secret[name] = value;
   }
-  if ('label' in record) out._label = await encryptJson(record.label || '');
-  if (store === 'outbox' && record.item) {
-    out.formId = record.item.form_id;
-    const seal = await getMeta('sealKey');
-    if (seal) out.sealed = await sealItem(record.item, seal);
-  }
-  out._enc = await encryptJson(secret);
+  // The three encryptions run side by side (WebCrypto works off the main thread).
+  const seal = store === 'outbox' && record.item ? await sealKey() : null;
+  const [label, sealed, body] = await Promise.all([
+    'label' in record ? encryptJson(record.label || '') : null,
+    seal ? sealItem(record.item, seal) : null,
+    encryptJson(secret),
+  ]);
+  if (label) out._label = label;
+  if (store === 'outbox' && record.item) out.formId = record.item.form_id;
+  if (sealed) out.sealed = sealed;
+  out._enc = body;
   return out;
+}
+
+let sealCache = null;
+
+/** The server's sealing public key (meta sealKey), read once per page. */
+async function sealKey() {
+  if (!sealCache) sealCache = await getMeta('sealKey');
+  return sealCache;
 }
 
 /** Return a stored record as the app knows it; locked: the clear fields plus locked: true. */
@@ -205,6 +217,7 @@ export async function getMeta(key, fallback = null) {
 
 /** Set the meta value `key`. */
 export function setMeta(key, value) {
+  if (key === 'sealKey') sealCache = value;
   return put('meta', { key, value });
 }
 

@@ -244,20 +244,21 @@ function watchIdle() {
   setInterval(() => { if (vault.isUnlocked() && Date.now() - lastActive >= idleMs()) lockNow(); }, 1000);
 }
 
-async function afterUnlock(user) {
+async function afterUnlock(user, { handedOver = false } = {}) {
   lastActive = Date.now();
   document.documentElement.dataset.vault = 'open';
+  watchIdle();
+  if (handedOver) return; // the page that unlocked did the rest
   await tellWorker({ type: 'VAULT_PUT', userId: user.id, key: vault.currentKey(), at: lastActive, idleMs: idleMs() });
   await encryptLegacy();
   // A phone that has not reached the server for long forgets its caseload (not the outbox).
-  const days = Number(body.dataset.vaultSilence || (await getMeta('vaultSilenceDays', 30)));
+  const days = Number(body.dataset.vaultSilence || 30);
   const rec = await record(user.id);
   const last = Date.parse((await getMeta('lastSyncAt')) || (rec && rec.createdAt) || new Date().toISOString());
   if (Date.now() - last > days * DAY_MS) {
     await wipeUserData(user.id, { keepQueued: true });
     await setMeta('silenceWipedAt', new Date().toISOString());
   }
-  watchIdle();
 }
 
 /**
@@ -268,14 +269,13 @@ async function afterUnlock(user) {
  * @param {{live: boolean}} options live: a page from the server (the session is real)
  */
 export async function gate(user, { live }) {
-  if (body.dataset.vaultSilence) await setMeta('vaultSilenceDays', Number(body.dataset.vaultSilence));
   if (vault.isUnlocked()) return true;
   // A revoked device wiped everything: nothing to open; the status line says why.
   if ((await getMeta('revokedAt')) && !(await record(user.id))) return false;
   const nav = performance.getEntriesByType('navigation')[0];
   if (!nav || nav.type !== 'reload') {
     const key = await askWorker(user.id);
-    if (key) { vault.setKey(key); await afterUnlock(user); return true; }
+    if (key) { vault.setKey(key); await afterUnlock(user, { handedOver: true }); return true; }
   }
   if (live && navigator.onLine && body.dataset.signedIn === 'fresh') {
     try {

@@ -14,7 +14,8 @@ export const ACKNOWLEDGED = new Set(['accepted', 'duplicate', 'conflict']);
  * @returns {Promise<object>} the stored OutboxRecord
  */
 export async function enqueue(item, { label = '' } = {}) {
-  const old = await get('outbox', item.uuid);
+  // As stored (no decryption): only its createdAt is wanted.
+  const old = await withTx('outbox', 'readonly', (tx) => tx.store.get(item.uuid));
   const record = {
     uuid: item.uuid,
     authorId: item.author_id,

@@ -84,8 +84,13 @@ export async function decryptJson(blob) {
  * @param {{kid: string, key: string}} seal the server's public key (raw point, base64)
  * @returns {Promise<{v: 1, kid: string, epk: string, iv: string, ct: string}>}
  */
+const serverKeys = new Map();
+
 export async function sealItem(item, seal) {
-  const server = await crypto.subtle.importKey('raw', unb64(seal.key), { name: 'ECDH', namedCurve: 'P-256' }, false, []);
+  if (!serverKeys.has(seal.kid)) {
+    serverKeys.set(seal.kid, await crypto.subtle.importKey('raw', unb64(seal.key), { name: 'ECDH', namedCurve: 'P-256' }, false, []));
+  }
+  const server = serverKeys.get(seal.kid);
   const mine = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
   const epk = new Uint8Array(await crypto.subtle.exportKey('raw', mine.publicKey));
   const shared = await crypto.subtle.deriveBits({ name: 'ECDH', public: server }, mine.privateKey, 256);
