@@ -121,17 +121,23 @@ def unseal(sealed: Any) -> dict[str, Any]:
 def unseal_items(items: Any) -> Any:
     """Replace each {uuid, sealed} entry of a push's items by the item it seals.
 
-    An entry whose uuid differs from the sealed item's is refused as malformed.
-    :raise UnsealError: see unseal().
+    An entry that does not open (malformed, a key no longer configured, or sealing
+    another uuid) becomes {"uuid": ...} alone: the engine refuses that item on its own
+    (the phone keeps it and tries again later), and the rest of the batch goes on.
     """
     if not isinstance(items, list):
         return items
     opened = []
     for entry in items:
         if isinstance(entry, dict) and "sealed" in entry:
-            item = unseal(entry["sealed"])
+            try:
+                item = unseal(entry["sealed"])
+            except UnsealError:
+                opened.append({"uuid": entry.get("uuid")})
+                continue
             if str(item.get("uuid")) != str(entry.get("uuid")):
-                raise UnsealError("the sealed item names another uuid")
+                opened.append({"uuid": entry.get("uuid")})
+                continue
             opened.append(item)
         else:
             opened.append(entry)

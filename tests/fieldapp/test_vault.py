@@ -152,10 +152,20 @@ def test_a_sealed_item_is_opened_and_stored_like_a_plain_one(
     result = response.json["results"][0]
     assert result["uuid"] == item["uuid"]
     assert result["status"] in ("accepted", "rejected")
-    # A tampered item is refused, not stored.
+    # A tampered item is refused on its own, not stored; the rest of the batch goes on.
     bad = seal(seal_key["key"], seal_key["kid"], item)
     bad["ct"] = base64.b64encode(b"x" * 40).decode()
     body["items"] = [{"uuid": item["uuid"], "sealed": bad}]
-    refused = client.post("/api/v1/sync/push", json=body, headers=headers)
-    assert refused.status_code == 400
-    assert refused.json["error"] == "unseal_failed"
+    other = json.loads(json.dumps(samples.home_visit(uuid.uuid4()), default=str))
+    body["items"] = [
+        {"uuid": item["uuid"], "sealed": bad},
+        {
+            "uuid": other["uuid"],
+            "sealed": seal(seal_key["key"], seal_key["kid"], other),
+        },
+    ]
+    answer = client.post("/api/v1/sync/push", json=body, headers=headers)
+    assert answer.status_code == 200
+    results = {r["uuid"]: r["status"] for r in answer.json["results"]}
+    assert results[item["uuid"]] == "refused"  # kept on the phone, tried again later
+    assert results[other["uuid"]] in ("accepted", "rejected")  # the batch goes on
