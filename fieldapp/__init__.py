@@ -17,6 +17,7 @@ from fieldapp import headers
 from fieldapp import i18n
 from fieldapp import inputs
 from fieldapp import templating
+from fieldapp import vault
 from fieldapp.audit.routes import bp as audit_bp
 from fieldapp.auth import cli as auth_cli
 from fieldapp.auth import sessions
@@ -79,6 +80,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     effects.register(app, stored=courses_effects.on_stored)
     effects.register(app, stored=prevention_effects.on_stored)
     crypto.init_app(app)
+    app.jinja_env.globals["vault_fresh_sign_in"] = vault.recent_password_sign_in
     auth_cli.init_app(app)
     demo_cli.init_app(app)
     push_cli.init_app(app)

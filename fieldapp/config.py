@@ -59,6 +59,13 @@ DEFAULTS: dict[str, Any] = {
     # Key(s) for sensitive answers: 32 random bytes each in URL-safe base64, newest
     # first; kept outside the database. Empty: a key file in the instance folder.
     "DATA_KEYS": "",
+    # The phone as a vault (fieldapp/vault): minutes idle or hidden before the app
+    # asks for the PIN again; days without a sync after which the phone deletes its
+    # caseload at the next unlock (the outbox stays); minutes after a password sign-in
+    # during which the session may fetch the device's wrapping key.
+    "VAULT_IDLE_MINUTES": 5,
+    "VAULT_SILENCE_DAYS": 30,
+    "VAULT_RECOVERY_MINUTES": 10,
     # Sync API limits.
     "SYNC_MAX_ITEMS": 100,
     # Accepted items of a push stored per transaction (one commit, one disk flush).

@@ -44,6 +44,7 @@ ACTIONS = {
     "password_changed": _l("password changed"),
     "password_change_failed": _l("password change failed"),
     "session_device_mismatch": _l("session ended: another device"),
+    "vault_key": _l("unlock key handed to the device"),
 }
 #: Kinds of record, as the reader says them.
 RECORD_TYPES = {

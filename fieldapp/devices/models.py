@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from fieldapp.crypto import SEALED
 from fieldapp.db import Model
 from fieldapp.db import utcnow
 
@@ -30,3 +31,8 @@ class Device(Model):
     app_version: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     revoked_at: orm.Mapped[datetime | None]
     revoked_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
+    #: the key that wraps the phone's data key for recovery (fieldapp/vault), sealed;
+    #: "" before the phone asked for it and after revocation
+    vault_key: orm.Mapped[str] = orm.mapped_column(
+        sa.Text, default="", server_default="", info=SEALED
+    )

@@ -211,6 +211,8 @@ def revoke(device: Device, by: User) -> int:
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         device.revoked_by_id = by.id
+    # The phone's data key can no longer be recovered through the server.
+    device.vault_key = ""
     ended = db.session().execute(
         sa.update(AuthSession)
         .where(AuthSession.device_id == device.id, AuthSession.ended_at.is_(None))

@@ -133,3 +133,10 @@ def offline() -> str:
 def outbox() -> str:
     """List what this device holds: waiting, rejected and sent items (filled by script)."""
     return render_template("pwa/outbox.html")
+
+
+@bp.get("/settings/phone")
+@require()
+def phone() -> str:
+    """Show what this phone keeps and how: encrypted, last sync, change the PIN."""
+    return render_template("pwa/phone.html")

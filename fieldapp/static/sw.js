@@ -32,7 +32,24 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// The vault's data key between page loads, in memory only (never in a cache or
+// IndexedDB): lost when the worker stops, forgotten on lock, quick exit and sign-out,
+// and refused once the user has been idle longer than the lock time.
+let vaultKey = null;
+
+function vaultMessage(event) {
+  const data = event.data;
+  if (data.type === 'VAULT_PUT') vaultKey = { userId: data.userId, key: data.key, at: data.at, idleMs: data.idleMs };
+  else if (data.type === 'VAULT_TOUCH' && vaultKey) vaultKey.at = Math.max(vaultKey.at, data.at);
+  else if (data.type === 'VAULT_FORGET') vaultKey = null;
+  else if (data.type === 'VAULT_GET') {
+    if (vaultKey && Date.now() - vaultKey.at >= vaultKey.idleMs) vaultKey = null;
+    event.ports[0].postMessage(vaultKey ? { userId: vaultKey.userId, key: vaultKey.key } : null);
+  }
+}
+
 self.addEventListener('message', (event) => {
+  if (event.data && String(event.data.type).startsWith('VAULT_')) { vaultMessage(event); return; }
   if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting();
   if (event.data && event.data.type === 'CLAIM') event.waitUntil(self.clients.claim());
 });

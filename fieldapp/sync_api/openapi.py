@@ -255,6 +255,9 @@ _AUTH_ERRORS = {
 }
 
 
+#: The server's sealing public key: raw uncompressed P-256 point in base64, and its id.
+_SEAL = _obj(["kid", "key"], {"kid": _STR, "key": _STR})
+
 _SUBSCRIBED = _obj(
     ["subscribed", "created"],
     {"subscribed": {"type": "boolean"}, "created": {"type": "boolean"}},
@@ -292,6 +295,44 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(
                             _obj(["csrf_token"], {"csrf_token": _STR}),
                             "A token for this session.",
+                        ),
+                        **_AUTH_ERRORS,
+                    },
+                }
+            },
+            "/api/v1/vault": {
+                "get": {
+                    "operationId": "vaultKey",
+                    "description": "The device's wrapping key (it wraps the phone's "
+                    "data key for recovery) and the server's sealing public key. Only "
+                    "to a session bound to this device, signed in with the password "
+                    "less than VAULT_RECOVERY_MINUTES ago, once per sign-in.",
+                    "parameters": _DEVICE,
+                    "responses": {
+                        "200": _json(
+                            _obj(
+                                ["wrap_key", "seal"], {"wrap_key": _STR, "seal": _SEAL}
+                            ),
+                            "wrap_key: 32 bytes, base64.",
+                        ),
+                        **_AUTH_ERRORS,
+                        "403": _error(
+                            "vault_sign_in_needed: sign in with the password on this "
+                            "device; or device_revoked / device_required as elsewhere."
+                        ),
+                    },
+                }
+            },
+            "/api/v1/vault/seal-key": {
+                "get": {
+                    "operationId": "vaultSealKey",
+                    "parameters": _DEVICE,
+                    "responses": {
+                        "200": _json(
+                            _obj(["seal"], {"seal": _SEAL}),
+                            "The key outbox items are sealed to: a push item may be "
+                            "{uuid, sealed: {v: 1, kid, epk, iv, ct}} (ephemeral ECDH "
+                            "P-256, HKDF-SHA256, AES-256-GCM; fieldapp/vault).",
                         ),
                         **_AUTH_ERRORS,
                     },

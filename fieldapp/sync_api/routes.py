@@ -7,6 +7,7 @@ The device a request names is checked app-wide first (fieldapp/devices/services.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import uuid
@@ -26,6 +27,7 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
 
 from fieldapp import db
+from fieldapp import vault
 from fieldapp.access import require
 from fieldapp.audit import log
 from fieldapp.devices import services as devices
@@ -110,13 +112,62 @@ def devices_submit() -> Response:
     )
 
 
+@bp.get("/vault")
+@require()
+def vault_key() -> Response:
+    """Return this device's wrapping key and the server's sealing public key.
+
+    Only to a session of the device's user, bound to the device named in X-Device-Id,
+    signed in with the password less than VAULT_RECOVERY_MINUTES ago, once per sign-in
+    (403 otherwise: a phone left unlocked must not reopen itself by reloading).
+    The wrapping key is made on first request; revocation destroys it.
+    """
+    auth_session = g.get("auth_session")
+    device_id = g.get("device_id")
+    device = devices.check(g.user, device_id) if device_id is not None else None
+    if (
+        device is None
+        or auth_session is None
+        or auth_session.device_id != device.id
+        or not vault.recent_password_sign_in()
+        or vault.already_recovered(device, auth_session)
+    ):
+        raise AppError(
+            _("Sign in with your password on this phone to unlock its data."),
+            status_code=403,
+            code="vault_sign_in_needed",
+        )
+    key = vault.wrapping_key(device)
+    log.record("vault_key", "device", device.id)
+    db.session().commit()
+    return jsonify(
+        {
+            "wrap_key": base64.b64encode(key).decode("ascii"),
+            "seal": vault.seal_public_key(),
+        }
+    )
+
+
+@bp.get("/vault/seal-key")
+@require()
+def vault_seal_key() -> Response:
+    """Return the server's sealing public key (not secret: the phone keeps it)."""
+    return jsonify({"seal": vault.seal_public_key()})
+
+
 @bp.post("/sync/push")
 @require()
 @csrf_after_sign_in
 def push_submit() -> Response:
     """Ingest a batch of submissions; each item is stored (or not) on its own."""
     # Items are judged one by one: text no database keeps refuses its item only.
-    envelope = _load(PushSchema(), read_json(storable=False))
+    body = read_json(storable=False)
+    if isinstance(body, dict) and isinstance(body.get("items"), list):
+        # Items the phone sealed to the server's public key (fieldapp/vault): open them
+        # here, then the usual engine sees plain items (one that does not open is
+        # refused on its own).
+        body["items"] = vault.unseal_items(body["items"])
+    envelope = _load(PushSchema(), body)
     limit = current_app.config["SYNC_MAX_ITEMS"]
     if len(envelope["items"]) > limit:
         raise AppError(

@@ -40,6 +40,8 @@ ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "a long browser-test passphrase"
+#: The PIN the tests choose at the first sign-in on a phone (issue 19).
+PIN = "280461"
 TEST_DATA_KEY = "8ZTt6nd7m3tH9c4M6a0kq2WbI6Jx6gkYk0nqzK0Zr8Q="
 #: Hides Background Sync, as in browsers without it (Firefox, Safari).
 HIDE_BACKGROUND_SYNC = (
@@ -167,14 +169,56 @@ class PWA:
     """Helpers the browser tests share (importable modules are not, under importlib)."""
 
     @staticmethod
-    def login(page: Page, username: str, password: str = PASSWORD) -> None:
-        """Sign in through the login page and wait until the app is ready offline."""
+    def login(
+        page: Page, username: str, password: str = PASSWORD, pin: str = PIN
+    ) -> None:
+        """Sign in through the login page, choose the PIN if the phone asks for one,
+        and wait until the app is ready offline."""
         page.goto("/auth/login")
         page.fill("#username", username)
         page.fill("#password", password)
         page.click("form[data-replace-history] button[type=submit]")
         page.wait_for_url(lambda url: "/auth/login" not in url)
+        PWA.vault_open(page, pin)
         PWA.ready(page)
+
+    @staticmethod
+    def vault_state(page: Page) -> str:
+        """'open', 'locked' or '' (not decided yet): html[data-vault] of lock.js."""
+        for _ in range(3):
+            try:
+                return str(
+                    page.evaluate("document.documentElement.dataset.vault || ''")
+                )
+            except PlaywrightError as error:
+                if "Execution context was destroyed" not in str(error):
+                    raise
+                page.wait_for_timeout(100)
+        return ""
+
+    @staticmethod
+    def vault_open(page: Page, pin: str = PIN, timeout_ms: int = 20000) -> None:
+        """Wait until the vault is open, choosing ``pin`` or entering it if asked."""
+        for _ in range(timeout_ms // 100):
+            if PWA.vault_state(page) == "open":
+                return
+            if page.locator("#vault-setup").count():
+                page.fill("#vault-new-pin", pin)
+                page.fill("#vault-new-pin-2", pin)
+                page.click("#vault-setup button[type=submit]")
+                page.wait_for_selector("#vault-setup", state="detached")
+            elif (
+                page.locator("#vault-unlock").count()
+                and not page.locator("#vault-unlock button[disabled]").count()
+            ):
+                page.fill("#vault-pin", pin)
+                page.click("#vault-unlock button[type=submit]")
+                for _ in range(50):
+                    if not page.locator("#vault-unlock button[disabled]").count():
+                        break
+                    page.wait_for_timeout(100)
+            page.wait_for_timeout(100)
+        raise AssertionError(f"the vault did not open: {PWA.vault_state(page)}")
 
     @staticmethod
     def ready(page: Page) -> None:

@@ -103,3 +103,33 @@ def test_the_manifest_makes_the_app_installable(
         assert errors == []
     finally:
         ctx.close()
+
+
+def test_the_vault_screens_have_no_axe_violations(
+    axe_context: BrowserContext, live_server: Any, pwa: Any
+) -> None:
+    """Issue 19: choosing the PIN, the lock screen and the "This phone" page."""
+    page = axe_context.new_page()
+    page.goto("/auth/login")
+    page.fill("#username", "social")
+    page.fill("#password", "a long browser-test passphrase")  # conftest.PASSWORD
+    page.click("form[data-replace-history] button[type=submit]")
+    page.wait_for_selector("#vault-setup")
+    problems = [f"PIN setup: {v}" for v in violations(page)]
+    # The focus is in the dialog, and the page behind it is hidden.
+    assert page.evaluate("document.activeElement.id") == "vault-new-pin"
+    assert page.locator("#main").is_hidden()
+    pwa.vault_open(page)
+    pwa.ready(page)
+    problems += check(page, "/settings/phone", selector="[data-change-pin]")
+    axe_context.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#vault-unlock")
+    problems += [f"lock screen: {v}" for v in violations(page)]
+    assert page.evaluate("document.activeElement.id") == "vault-pin"
+    page.keyboard.type("975310")
+    page.keyboard.press("Enter")  # the keyboard alone unlocks (here: refuses)
+    page.wait_for_selector("#vault-error:not(:empty)", timeout=20000)
+    assert page.get_attribute("#vault-error", "role") == "alert"
+    axe_context.set_offline(False)
+    assert problems == []

@@ -62,6 +62,7 @@ def test_an_item_waiting_more_than_72_hours_raises_an_alarm(
         }})()""",
     )
     page.reload()
+    pwa.vault_open(page)  # a reload asks for the PIN (issue 19)
     alarm = page.locator(
         "#sync-alarm[role=alert]:not([hidden])"
     )  # re-rendered: locator

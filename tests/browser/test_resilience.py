@@ -46,6 +46,7 @@ def test_reload_while_offline_keeps_the_outbox_and_the_draft(
     start_visit(page)
     page.wait_for_selector("[data-draft-status]:not(:empty)")
     page.reload()
+    pwa.vault_open(page)  # a reload asks for the PIN (issue 19)
     page.wait_for_selector("#fill-form[data-enhanced]")
     assert pwa.queued(page) == queued
     # The draft is offered, and continuing it brings back every answer.
@@ -94,6 +95,7 @@ def test_restart_of_the_browser_while_offline_loses_and_doubles_nothing(
     response = page.goto("/")
     assert response is not None
     assert response.from_service_worker  # the offline start page
+    pwa.vault_open(page)  # a restarted browser asks for the PIN (issue 19)
     page.wait_for_selector("#outbox-summary li")
     assert sorted(pwa.queued(page)) == sorted(uuids)
     assert live_server.count(uuids) == dict.fromkeys(uuids, 0)
@@ -187,9 +189,11 @@ def test_service_worker_update_with_items_queued_loses_nothing(
         c for c in new_caches if c.startswith("fieldapp-shell") and c in old_caches
     ]
     assert sorted(pwa.queued(page)) == sorted(uuids)
-    # The cached form still opens offline after the update.
+    # The cached form still opens offline after the update (the new worker does not
+    # have the data key: the PIN is asked).
     context.set_offline(True)
     page.goto("/forms/home_visit")
+    pwa.vault_open(page)
     page.wait_for_selector("#fill-form[data-shell='1'][data-enhanced]")
     context.set_offline(False)
     page.unroute(PUSH)

@@ -47,6 +47,9 @@ NOT_AUDITED = {
     "devices.index": "device list, no beneficiary data",
     "review.index": "lists items; opening one is logged",
     "submissions.fill": "an empty form (with a family chosen: logged)",
+    "sync_api.vault_key": "logged as vault_key when handed out (test_vault.py)",
+    "sync_api.vault_seal_key": "the server's public key only",
+    "pwa.phone": "this device's settings; no beneficiary data",
 }
 
 #: endpoint -> (who, method, path, expected action) for routes that must log.

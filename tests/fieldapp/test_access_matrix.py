@@ -201,6 +201,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "sync_api.pull": ("GET", "/api/v1/sync/pull", rule(STAFF)),
     "sync_api.push_submit": ("POST", "/api/v1/sync/push", rule(STAFF)),
     "sync_api.devices_submit": ("POST", "/api/v1/devices", rule(STAFF)),
+    # Every role is refused without a session bound to a device of its own that signed
+    # in with the password just now (tests/fieldapp/test_vault.py covers the allowed case).
+    "sync_api.vault_key": ("GET", "/api/v1/vault", rule(set())),
+    "sync_api.vault_seal_key": ("GET", "/api/v1/vault/seal-key", rule(STAFF)),
+    "pwa.phone": ("GET", "/settings/phone", rule(STAFF)),
 }
 
 

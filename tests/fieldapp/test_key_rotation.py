@@ -182,4 +182,5 @@ def test_rotation_finds_every_sealed_column_from_the_schema(app):
         "submission_conflict.payload",
         "rejected_submission.payload",
         "student.referral_risk",
+        "device.vault_key",
     }

@@ -1,6 +1,7 @@
 // The only module that touches IndexedDB. Everything the phone keeps between page loads
 // lives here: the outbox, drafts, receipts, and the caseload pulled from the server.
 import { openDB } from '../vendor/idb/index.js';
+import { decryptJson, encryptJson, isUnlocked, sealItem, VaultLocked } from './vault.js';
 
 /**
  * @typedef {object} OutboxRecord
@@ -25,6 +26,74 @@ import { openDB } from '../vendor/idb/index.js';
  * - forms: FormDefinition.client_dict() by id (latest version only)
  */
 export const STORES = ['meta', 'outbox', 'drafts', 'receipts', 'families', 'courses', 'forms'];
+
+/**
+ * Stores whose records name or describe a person, with the fields kept in the clear
+ * (keys and indexes; ids, states, times: nothing that names anyone). Everything else of
+ * a record is stored as `_enc` (AES-GCM under the data key, fresh IV); outbox and
+ * receipt labels as `_label`, and an outbox item also sealed to the server (`sealed`)
+ * so the sync loop can send it while the phone is locked.
+ */
+const CLEAR = {
+  families: ['id'],
+  courses: ['id'],
+  drafts: ['uuid', 'authorId', 'draftKey', 'updatedAt'],
+  receipts: ['uuid', 'authorId', 'formId', 'status', 'receipt', 'message', 'sentAt', '_label'],
+  outbox: ['uuid', 'authorId', 'createdAt', 'state', 'errors', 'message', 'formId', 'sealed'],
+};
+const HIDDEN = new Set(['_enc', '_label', 'locked']);
+
+/**
+ * Return `record` as stored: clear fields, the rest encrypted.
+ * @throws {VaultLocked} for a store of people's data while the phone is locked
+ */
+export async function encode(store, record) {
+  const clear = CLEAR[store];
+  if (!clear || !record) return record;
+  if (record.locked) {
+    // Read while locked (only what the sync loop changes): store it back as it was.
+    const { locked, ...raw } = record;
+    return raw;
+  }
+  if (!isUnlocked()) throw new VaultLocked();
+  const out = {};
+  const secret = {};
+  for (const [name, value] of Object.entries(record)) {
+    if (HIDDEN.has(name)) continue;
+    if (clear.includes(name)) out[name] = value;
+    else if (name !== 'label') secret[name] = value;
+  }
+  // The three encryptions run side by side (WebCrypto works off the main thread).
+  const seal = store === 'outbox' && record.item ? await sealKey() : null;
+  const [label, sealed, body] = await Promise.all([
+    'label' in record ? encryptJson(record.label || '') : null,
+    seal ? sealItem(record.item, seal) : null,
+    encryptJson(secret),
+  ]);
+  if (label) out._label = label;
+  if (store === 'outbox' && record.item) out.formId = record.item.form_id;
+  if (sealed) out.sealed = sealed;
+  out._enc = body;
+  return out;
+}
+
+let sealCache = null;
+
+/** The server's sealing public key (meta sealKey), read once per page. */
+async function sealKey() {
+  if (!sealCache) sealCache = await getMeta('sealKey');
+  return sealCache;
+}
+
+/** Return a stored record as the app knows it; locked: the clear fields plus locked: true. */
+export async function decode(store, record) {
+  if (!record || !CLEAR[store] || !(record._enc || record._label)) return record;
+  if (!isUnlocked()) return { ...record, locked: true };
+  const { _enc, _label, ...clear } = record;
+  const out = { ...clear, ...(_enc ? await decryptJson(_enc) : {}) };
+  if (_label) out.label = await decryptJson(_label);
+  return out;
+}
 
 const DB_NAME = 'fieldapp';
 const DB_VERSION = 1;
@@ -97,19 +166,42 @@ export async function withTx(stores, mode, fn) {
   }
 }
 
-/** Return one record of `store` by key, or undefined. */
-export function get(store, key) {
-  return withTx(store, 'readonly', (tx) => tx.store.get(key));
+/** Return one record of `store` by key (decrypted), or undefined. */
+export async function get(store, key) {
+  return decode(store, await withTx(store, 'readonly', (tx) => tx.store.get(key)));
 }
 
-/** Return every record of `store` (optionally those with `index` equal to `value`). */
-export function all(store, index = null, value = undefined) {
-  return withTx(store, 'readonly', (tx) => (index ? tx.store.index(index).getAll(value) : tx.store.getAll()));
+/** Return every record of `store` (optionally those with `index` equal to `value`), decrypted. */
+export async function all(store, index = null, value = undefined) {
+  const rows = await withTx(store, 'readonly', (tx) => (index ? tx.store.index(index).getAll(value) : tx.store.getAll()));
+  return Promise.all(rows.map((row) => decode(store, row)));
 }
 
-/** Store `record` in `store` (insert or replace). */
-export function put(store, record) {
-  return withTx(store, 'readwrite', (tx) => tx.store.put(record));
+/** Return every record of `store` as stored (encrypted parts left alone). */
+export function raw(store) {
+  return withTx(store, 'readonly', (tx) => tx.store.getAll());
+}
+
+/** Store `record` in `store` (insert or replace), encrypted first. */
+export async function put(store, record) {
+  const stored = await encode(store, record);
+  return withTx(store, 'readwrite', (tx) => tx.store.put(stored));
+}
+
+/**
+ * Encrypt records written before the vault (an update on a phone that had data): run
+ * once after an unlock. Returns how many were encrypted.
+ */
+export async function encryptLegacy() {
+  let count = 0;
+  for (const store of Object.keys(CLEAR)) {
+    const plain = (await raw(store)).filter((r) => !r._enc);
+    if (!plain.length) continue;
+    const encoded = await Promise.all(plain.map((r) => encode(store, r)));
+    await withTx(store, 'readwrite', async (tx) => { for (const r of encoded) await tx.store.put(r); });
+    count += encoded.length;
+  }
+  return count;
 }
 
 /** Delete the record of `store` with `key`. */
@@ -125,6 +217,7 @@ export async function getMeta(key, fallback = null) {
 
 /** Set the meta value `key`. */
 export function setMeta(key, value) {
+  if (key === 'sealKey') sealCache = value;
   return put('meta', { key, value });
 }
 
@@ -133,7 +226,10 @@ export function setMeta(key, value) {
  * @param {{families: object[], family_ids: string[], courses: object[], course_ids: number[],
  *          forms: object[], full: boolean}} pull
  */
-export function applyPull(pull) {
+export async function applyPull(pull) {
+  // Encrypt first: a transaction ends when it waits for anything but IndexedDB.
+  const families = await Promise.all((pull.families || []).map((r) => encode('families', r)));
+  const courses = await Promise.all((pull.courses || []).map((r) => encode('courses', r)));
   return withTx(['families', 'courses', 'forms'], 'readwrite', async (tx) => {
     const replace = async (name, changed, keep) => {
       const store = tx.objectStore(name);
@@ -143,8 +239,8 @@ export function applyPull(pull) {
       }
       for (const record of changed || []) await store.put(record);
     };
-    await replace('families', pull.families, pull.family_ids);
-    await replace('courses', pull.courses, pull.course_ids);
+    await replace('families', families, pull.family_ids);
+    await replace('courses', courses, pull.course_ids);
     // Forms come only when they changed (then the list is complete): replace them all.
     if (pull.full || (pull.forms && pull.forms.length)) {
       await replace('forms', pull.forms, (pull.forms || []).map((f) => f.id));

@@ -2,10 +2,12 @@
  *  (quick exit lives in quick-exit.js). */
 import { renderCoursePage } from './course-page.js';
 import { enhanceForm } from './form-page.js';
+import { enhanceSettings, gate } from './lock.js';
 import { renderOfflineForms, renderOutboxPage } from './outbox-page.js';
 import { guardLogout, identify, offerKnownDevices } from './session.js';
 import { renderStatus } from './status.js';
 import { registerBackgroundSync, requestSync, syncEvents } from './sync.js';
+import { isUnlocked } from './vault.js';
 
 const body = document.body;
 document.documentElement.classList.add('js');
@@ -13,13 +15,16 @@ const form = document.getElementById('fill-form');
 const offlinePage = document.querySelector('[data-offline-page]');
 const outboxPage = document.querySelector('[data-outbox-page]');
 const courseShell = document.querySelector('[data-course-shell]');
+const phonePage = document.querySelector('[data-phone-settings]');
 // These pages may come from the offline cache: their data-user may be stale.
 const live = !offlinePage && !courseShell && !(form && form.dataset.shell);
 let updateReady = false;
 let reloading = false;
 let user = null;
+let revoked = false; // a revoked, wiped device: no vault, the status line says why
 
 async function refresh() {
+  if (user && !isUnlocked() && !revoked) return; // nothing about people shows while locked
   await renderStatus({ updateReady, onReload: applyUpdate });
   if (outboxPage) await renderOutboxPage(outboxPage, user ? user.id : null);
 }
@@ -93,13 +98,22 @@ async function start() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') requestSync('visible');
   });
+  // A locked phone still sends (outbox items are sealed to the server), then waits for
+  // the PIN before anything about people is read or shown.
+  if (user) {
+    requestSync('start');
+    // A signed-out page from the server (sign-in) shows nobody's data: no lock screen
+    // over it, and the vault stays closed.
+    if (!live || body.dataset.user) revoked = !(await gate(user, { live }));
+  }
   await refresh();
-  if (form && user) {
+  if (phonePage && user && !revoked) await enhanceSettings(phonePage, user);
+  if (form && user && !revoked) {
     await enhanceForm(form, { user, lang: body.dataset.lang });
     document.addEventListener('fieldapp:queued', () => { registerBackgroundSync(); refresh(); });
   }
   if (offlinePage) await renderOfflineForms(offlinePage, body.dataset.lang);
-  if (courseShell) await renderCoursePage(courseShell);
+  if (courseShell && !revoked) await renderCoursePage(courseShell);
   requestSync('start');
   // Ages in the status line grow while the page stays open.
   setInterval(refresh, 60 * 1000);

@@ -14,7 +14,8 @@ export const ACKNOWLEDGED = new Set(['accepted', 'duplicate', 'conflict']);
  * @returns {Promise<object>} the stored OutboxRecord
  */
 export async function enqueue(item, { label = '' } = {}) {
-  const old = await get('outbox', item.uuid);
+  // As stored (no decryption): only its createdAt is wanted.
+  const old = await withTx('outbox', 'readonly', (tx) => tx.store.get(item.uuid));
   const record = {
     uuid: item.uuid,
     authorId: item.author_id,
@@ -70,8 +71,9 @@ export function applyResults(results) {
         const receipt = {
           uuid: record.uuid,
           authorId: record.authorId,
-          formId: record.item.form_id,
-          label: record.label,
+          // Copied as stored: the label stays encrypted, so this works while locked.
+          formId: record.formId || (record.item && record.item.form_id),
+          ...(record._label ? { _label: record._label } : { label: record.label || '' }),
           status: result.status,
           receipt: result.receipt || null,
           message: result.message || '',

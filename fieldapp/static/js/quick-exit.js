@@ -14,6 +14,8 @@ const ESCAPE_WINDOW_MS = 800; // two presses of Escape within this many millisec
 /** Leave now: hide everything, then replace this history entry with the neutral site. */
 export function quickExit() {
   body.hidden = true;
+  // Lock the vault too: the service worker forgets the data key (lock.js, sw.js).
+  if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage({ type: 'VAULT_FORGET' });
   document.title = '';
   window.location.replace(NEUTRAL);
 }

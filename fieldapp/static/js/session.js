@@ -112,6 +112,8 @@ export function guardLogout(form) {
         '%(num)d forms have not been sent yet. They stay on this phone and will be sent after you sign in again on this phone. Sign out anyway?',
         n))) return;
       await wipeUserData(user.id, { keepQueued: n > 0 });
+      const { forget } = await import('./lock.js');
+      await forget();
       await clearPages();
       await setMeta('user', null);
     }

@@ -5,6 +5,7 @@ import { ApiError, apiFetch, freshCsrf } from './api.js';
 import { all, applyPull, getMeta, setMeta, wipeEverything } from './local-db.js';
 import { applyResults, list, sendable } from './outbox.js';
 import { cachePages, clearAllCaches, shellUrls } from './page-cache.js';
+import { forgetKey, isUnlocked } from './vault.js';
 
 /** Items per push request (the server takes up to SYNC_MAX_ITEMS = 100). */
 export const BATCH_SIZE = 50;
@@ -55,7 +56,22 @@ async function csrfFor(user) {
   }
 }
 
-async function register(user, csrf) {
+/** Register this browser for `user` (once) and return {id, csrf}: what the vault needs
+ *  before it may ask the server for the device's wrapping key. */
+export async function ensureDevice(user) {
+  const csrf = await csrfFor(user);
+  return { id: await register(user, csrf), csrf };
+}
+
+let registering = null;
+
+/** Register once at a time (the sync loop and the vault may both ask at start-up). */
+function register(user, csrf) {
+  if (!registering) registering = registerNow(user, csrf).finally(() => { registering = null; });
+  return registering;
+}
+
+async function registerNow(user, csrf) {
   let id = await deviceId(user.id);
   if ((await getMeta('deviceRegisteredFor')) === `${user.id}:${id}`) return id;
   const body = () => ({ device_id: id, app_version: APP_VERSION });
@@ -132,7 +148,9 @@ async function runOnce(reason) {
     await setMeta('authNeeded', false);
     const id = await register(user, csrf);
     await push(user, id, csrf, result);
-    await pull(user, id, result);
+    // A locked phone sends but does not pull: the caseload is stored encrypted.
+    if (isUnlocked()) await pull(user, id, result);
+    else result.pullSkipped = true;
     await setMeta('lastSyncAt', new Date().toISOString());
     result.ok = true;
     backoffMs = BACKOFF_START_MS;
@@ -148,7 +166,8 @@ async function runOnce(reason) {
 
 async function push(user, id, csrf, result) {
   for (;;) {
-    const items = await sendable(user.id);
+    // Sealed items go as they are (the phone may be locked); older ones need the unlock.
+    const items = (await sendable(user.id)).filter((r) => r.sealed || r.item);
     // Items sent once this run and refused again wait for the next run.
     const fresh = items.filter((r) => !result.tried || !result.tried.has(r.uuid));
     if (!fresh.length) return;
@@ -162,7 +181,7 @@ async function push(user, id, csrf, result) {
         oldest_pending_at: everything.length ? everything[0].createdAt : null,
         app_version: APP_VERSION,
       },
-      items: batch.map((r) => r.item),
+      items: batch.map((r) => (r.sealed ? { uuid: r.uuid, sealed: r.sealed } : r.item)),
     };
     const response = await apiFetch('/api/v1/sync/push', { method: 'POST', body, csrf, deviceId: id });
     const summary = await applyResults(response.results || []);
@@ -212,6 +231,7 @@ async function failed(err, result) {
     return;
   }
   if (err instanceof ApiError && err.code === 403 && err.error === 'device_revoked') {
+    forgetKey();
     await wipeEverything();
     await clearAllCaches();
     await setMeta('revokedAt', new Date().toISOString());
