@@ -20,6 +20,8 @@ from fieldapp.audit.routes import bp as audit_bp
 from fieldapp.auth import cli as auth_cli
 from fieldapp.auth import sessions
 from fieldapp.auth.routes import bp as auth_bp
+from fieldapp.cases import effects as cases_effects
+from fieldapp.cases.routes import bp as cases_bp
 from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
 from fieldapp.courses import effects as courses_effects
@@ -73,6 +75,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, stored=families_effects.on_stored, changed=families_effects.on_changed
     )
     effects.register(app, stored=courses_effects.on_stored)
+    effects.register(app, stored=cases_effects.on_stored)  # after families'
     crypto.init_app(app)
     auth_cli.init_app(app)
     demo_cli.init_app(app)
@@ -83,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(families_bp, url_prefix="/families")
+    app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(courses_bp, url_prefix="/courses")
     app.register_blueprint(users_bp, url_prefix="/users")
     app.register_blueprint(audit_bp, url_prefix="/audit")

@@ -6,6 +6,8 @@ from fieldapp.audit.models import AccessLogEntry
 from fieldapp.auth.models import AuthSession
 from fieldapp.auth.models import LoginAttempt
 from fieldapp.auth.models import User
+from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import SupportCase
 from fieldapp.courses.models import Attendance
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
@@ -27,6 +29,7 @@ __all__ = [
     "Assignment",
     "Attendance",
     "AuthSession",
+    "CaseEvent",
     "Course",
     "Device",
     "Enrolment",
@@ -38,6 +41,7 @@ __all__ = [
     "RejectedSubmission",
     "Submission",
     "SubmissionConflict",
+    "SupportCase",
     "User",
     "metadata",
 ]

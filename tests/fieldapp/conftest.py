@@ -395,6 +395,13 @@ def world(
         from fieldapp.courses.models import Enrolment
 
         enrolment = db.session().query(Enrolment).filter_by(course_id=course.id).first()
+        from fieldapp.cases.models import SupportCase
+
+        case = SupportCase(
+            family_id=family.id, programme="rehabilitation_daily", status="active"
+        )
+        db.session().add(case)
+        db.session().flush()
         db.session().commit()
     return SimpleNamespace(
         users=users,
@@ -409,5 +416,6 @@ def world(
             "social_id": users["social"].id,
             "conflict": conflict_id,
             "rejected": rejected_id,
+            "case": case.id,
         },
     )

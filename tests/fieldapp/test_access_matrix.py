@@ -92,6 +92,28 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/families/{family}/assignments/{assignment}/end",
         rule(MANAGERS),
     ),
+    "cases.index": ("GET", "/cases/", rule(MANAGERS)),
+    "cases.file": (
+        "GET",
+        "/cases/family/{family}",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.open_submit": ("POST", "/cases/family/{family}/open", rule(MANAGERS)),
+    "cases.activate_submit": (
+        "POST",
+        "/cases/{case}/activate",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.close_submit": (
+        "POST",
+        "/cases/{case}/close",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.reopen_submit": (
+        "POST",
+        "/cases/{case}/reopen",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
     "courses.index": (
         "GET",
         "/courses/",

@@ -1,0 +1,84 @@
+"""Demo cases in every state, spread over the last 18 months (`flask demo`).
+
+Each goes through the same services as the screens, so its history is real: one near
+the three-year limit's planned end, one newly referred, one closed, one reopened.
+Safe to run again: a demo family that already has a case is left alone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from fieldapp import db
+from fieldapp.auth.models import User
+from fieldapp.cases import services
+from fieldapp.cases.models import SupportCase
+from fieldapp.families.models import Family
+
+# family, programme, referred by, referring body, days ago referred, then the story:
+# (admitted days ago, planned end in days) or None, closed days ago or None, reopened
+_CASES = [
+    ("Berisha", "rehabilitation_daily", "centre_for_social_work", "QPS Ferizaj",
+     545, (540, 70), None, False),
+    ("Jovanović", "rehabilitation_residential", "police", "Policia e Kosovës, Graçanicë",
+     250, (240, 480), None, False),
+    ("Shala", "rehabilitation_daily", "centre_for_social_work", "QPS Vushtrri",
+     12, None, None, False),
+    ("Krasniqi", "rehabilitation_daily", "school", "Shkolla 'Naim Frashëri'",
+     480, (470, 600), 120, False),
+    ("Morina", "rehabilitation_daily", "ngo", "Qendra për mbrojtjen e grave",
+     400, (390, 700), 200, True),
+]  # fmt: skip
+
+
+def load_cases(users: dict[str, User]) -> int:
+    """Create the demo cases that do not exist yet; return how many cases there are."""
+    session = db.session()
+    today = date.today()
+    by = users["coordinator"]
+    for (
+        name,
+        programme,
+        source,
+        body,
+        referred,
+        admission,
+        closed,
+        reopened,
+    ) in _CASES:
+        family = session.scalar(sa.select(Family).where(Family.name == name))
+        if family is None or services.cases_of(family.id):
+            continue
+        case = services.open_case(
+            family,
+            by,
+            programme=programme,
+            referral_source=source,
+            referring_body=body,
+            referred_on=today - timedelta(days=referred),
+        )
+        case.consent_services = case.consent_data = True
+        if admission is not None:
+            admitted, end = admission
+            services.activate(
+                case,
+                by,
+                admitted_on=today - timedelta(days=admitted),
+                planned_end_on=today + timedelta(days=end),
+            )
+        if closed is not None:
+            services.close(
+                case,
+                by,
+                closed_on=today - timedelta(days=closed),
+                reason="goals_met",
+                reason_other="",
+                summary="Qëllimet e planit u arritën; familja jeton e sigurt.",
+            )
+        if reopened:
+            services.reopen(case, by, reason="Familja kërkoi sërish mbështetje.")
+        session.flush()
+    return len(list(session.scalars(sa.select(SupportCase.id))))

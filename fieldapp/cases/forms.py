@@ -1,0 +1,117 @@
+"""WTForms for the case file: open, admit, close and reopen a case."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import Optional
+
+from fieldapp.families.forms import PROGRAMME_CHOICES
+from fieldapp.families.forms import text
+
+REFERRAL_SOURCE_CHOICES = [
+    ("", _l("Not recorded")),
+    ("centre_for_social_work", _l("Centre for Social Work")),
+    ("school", _l("School")),
+    ("police", _l("Police")),
+    ("youth_probation", _l("Youth probation service")),
+    ("court", _l("Court")),
+    ("ngo", _l("Another NGO")),
+    ("self", _l("Self-referral")),
+    ("other", _l("Other")),
+]
+CLOSURE_REASON_CHOICES = [
+    ("", _l("Choose a reason")),
+    ("goals_met", _l("Goals met")),
+    ("moved", _l("Moved away")),
+    ("transferred", _l("Transferred to another organisation")),
+    ("declined_support", _l("Declined further support")),
+    ("lost_contact", _l("Lost contact")),
+    ("other", _l("Other")),
+]
+
+
+class OpenCaseForm(FlaskForm):
+    """Open a case for a family: the programme and the incoming referral."""
+
+    programme = SelectField(_l("Programme"), choices=PROGRAMME_CHOICES)
+    referral_source = SelectField(
+        _l("Referred by"),
+        choices=REFERRAL_SOURCE_CHOICES,
+        default="",
+        validate_choice=True,
+    )
+    referring_body = StringField(
+        _l("Referring body (for example, which Centre for Social Work)"),
+        filters=[text],
+        validators=[Length(max=200)],
+    )
+    referred_on = DateField(_l("Date of referral"), validators=[Optional()])
+
+
+class ActivateForm(FlaskForm):
+    """Admit a referred case."""
+
+    admitted_on = DateField(
+        _l("Admission date"),
+        default=date.today,
+        validators=[InputRequired(message=_l("Enter the admission date."))],
+    )
+    planned_end_on = DateField(
+        _l("Planned end (at most three years after admission)"),
+        validators=[InputRequired(message=_l("Enter the planned end."))],
+    )
+    note = StringField(_l("Note"), filters=[text], validators=[Length(max=500)])
+
+
+class CloseForm(FlaskForm):
+    """Close an active case."""
+
+    closed_on = DateField(
+        _l("Closing date"),
+        default=date.today,
+        validators=[InputRequired(message=_l("Enter the closing date."))],
+    )
+    reason = SelectField(
+        _l("Reason for closing"),
+        choices=CLOSURE_REASON_CHOICES,
+        validators=[DataRequired(message=_l("Choose why the case is closed."))],
+    )
+    reason_other = StringField(
+        _l("Other reason"), filters=[text], validators=[Length(max=200)]
+    )
+    summary = TextAreaField(
+        _l("Closing summary"),
+        filters=[text],
+        validators=[
+            DataRequired(message=_l("Write a closing summary.")),
+            Length(max=4000),
+        ],
+    )
+    override = StringField(
+        _l("Close anyway although services or referrals are open, because"),
+        filters=[text],
+        validators=[Length(max=500)],
+    )
+
+
+class ReopenForm(FlaskForm):
+    """Reopen a closed case."""
+
+    reason = StringField(
+        _l("Why is the case reopened?"),
+        filters=[text],
+        validators=[
+            DataRequired(message=_l("Say why the case is reopened.")),
+            Length(max=500),
+        ],
+    )

@@ -1,0 +1,112 @@
+"""Cases (a family's episode of support in a programme) and their append-only history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from fieldapp.auth.models import User
+from fieldapp.db import Model
+from fieldapp.db import utcnow
+from fieldapp.families.models import Family
+
+#: A case's states; the only moves are in TRANSITIONS.
+REFERRED, ACTIVE, CLOSED = "referred", "active", "closed"
+STATUSES = (REFERRED, ACTIVE, CLOSED)
+#: (from, to) -> the name of the move; anything else skips or reverses a state.
+TRANSITIONS = {
+    (REFERRED, ACTIVE): "activate",
+    (ACTIVE, CLOSED): "close",
+    (CLOSED, ACTIVE): "reopen",
+}
+#: Why a case was closed (the fixed list; "other" needs a text).
+CLOSURE_REASONS = (
+    "goals_met",
+    "moved",
+    "transferred",
+    "declined_support",
+    "lost_contact",
+    "other",
+)
+#: Where an incoming referral came from (the family intake's choices, plus court and NGO).
+REFERRAL_SOURCES = (
+    "centre_for_social_work",
+    "school",
+    "police",
+    "youth_probation",
+    "court",
+    "ngo",
+    "self",
+    "other",
+)
+
+
+class SupportCase(Model):
+    """One episode of support of a family in a programme ("case" is an SQL keyword).
+
+    A family may have several over time; closed ones are kept, never reused.
+    """
+
+    __tablename__ = "support_case"
+    __table_args__ = (
+        sa.Index("ix_support_case_status_planned_end", "status", "planned_end_on"),
+    )
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    family_id: orm.Mapped[uuid.UUID] = orm.mapped_column(
+        sa.ForeignKey("family.id"), index=True
+    )
+    programme: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default=REFERRED)
+    #: the incoming referral: who referred, which body exactly, and when
+    referral_source: orm.Mapped[str] = orm.mapped_column(sa.String(64), default="")
+    referring_body: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    referred_on: orm.Mapped[date | None]
+    #: the family intake's consent answers (None: not recorded by an intake)
+    consent_services: orm.Mapped[bool | None]
+    consent_data: orm.Mapped[bool | None]
+    #: the intake that opened the case (None: opened on a screen)
+    intake_uuid: orm.Mapped[uuid.UUID | None] = orm.mapped_column(unique=True)
+    admitted_on: orm.Mapped[date | None]
+    #: at most three years after admission
+    planned_end_on: orm.Mapped[date | None]
+    closed_on: orm.Mapped[date | None]
+    closure_reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
+    closure_other: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    closing_summary: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    opened_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow
+    )
+
+    family: orm.Mapped[Family] = orm.relationship()
+
+
+class CaseEvent(Model):
+    """One entry of a case's history: never updated, never deleted.
+
+    ``kind`` is "opened", a transition ("activate", "close", "reopen") or "change";
+    ``changes`` maps each changed field to [before, after].
+    """
+
+    __tablename__ = "case_event"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("support_case.id"), index=True
+    )
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    from_status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="")
+    to_status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="")
+    reason: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    changes: orm.Mapped[dict[str, Any]] = orm.mapped_column(sa.JSON, default=dict)
+    user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
+    at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+
+    user: orm.Mapped[User | None] = orm.relationship(lazy="joined")

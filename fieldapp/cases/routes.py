@@ -1,0 +1,340 @@
+"""The case file of a family and the coordinator's case list.
+
+Every view asks access.py: a case is visible exactly when its family is (a social
+worker's assigned families; instructors none). A refused move answers 4xx with the
+case file again, the message on the form that was sent and its answers kept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from fieldapp import db
+from fieldapp.access import CASE_WORKERS
+from fieldapp.access import MANAGERS
+from fieldapp.access import cases_visible_to
+from fieldapp.access import get_case_or_404
+from fieldapp.access import get_family_or_404
+from fieldapp.access import is_manager
+from fieldapp.access import require
+from fieldapp.audit import log
+from fieldapp.auth.models import User
+from fieldapp.cases import services
+from fieldapp.cases.forms import ActivateForm
+from fieldapp.cases.forms import CloseForm
+from fieldapp.cases.forms import OpenCaseForm
+from fieldapp.cases.forms import ReopenForm
+from fieldapp.cases.models import STATUSES
+from fieldapp.cases.models import SupportCase
+from fieldapp.families.forms import PROGRAMME_CHOICES
+from fieldapp.families.models import Assignment
+from fieldapp.families.models import Family
+from fieldapp.families.services import active_assignees
+from fieldapp.i18n import current_language
+from fieldapp.templating import municipality_choices
+
+bp = Blueprint("cases", __name__, template_folder="templates")
+
+_PAGE_SIZE = 100
+#: timeline filters: name -> which entries it keeps
+_TIMELINE_FILTERS = ("all", "case", "forms")
+
+
+@bp.get("/")
+@require(*MANAGERS)
+def index() -> str:
+    """List cases, filtered by status, worker, programme and municipality.
+
+    The most pressing first: active cases by planned end (past ends first), then
+    referred cases, oldest first, then closed ones.
+    """
+    args = request.args
+    status = args.get("status", "open")
+    query = cases_visible_to(g.user)
+    if status == "open":
+        query = query.where(SupportCase.status != "closed")
+    elif status in STATUSES:
+        query = query.where(SupportCase.status == status)
+    programme = args.get("programme", "")
+    if programme:
+        query = query.where(SupportCase.programme == programme)
+    municipality = args.get("municipality", "")
+    if municipality:
+        query = query.where(Family.municipality == municipality)
+    worker = args.get("worker", type=int)
+    if worker:
+        query = query.where(
+            SupportCase.family_id.in_(
+                sa.select(Assignment.family_id).where(
+                    Assignment.user_id == worker, Assignment.ended_at.is_(None)
+                )
+            )
+        )
+    order = sa.case(
+        (SupportCase.status == "active", 0),
+        (SupportCase.status == "referred", 1),
+        else_=2,
+    )
+    query = query.order_by(
+        order,
+        SupportCase.planned_end_on.asc().nulls_last(),
+        SupportCase.created_at.asc(),
+    )
+    cases = list(db.session().scalars(query.limit(_PAGE_SIZE)))
+    log.record("list", "case", status=status, count=len(cases))
+    db.session().commit()
+    return render_template(
+        "cases/index.html",
+        cases=cases,
+        workers=_workers_by_family([c.family_id for c in cases]),
+        worker_choices=_worker_choices(),
+        programme_choices=PROGRAMME_CHOICES,
+        municipalities=municipality_choices(current_language()),
+        statuses=STATUSES,
+        labels=_labels(),
+        selected={
+            "status": status,
+            "programme": programme,
+            "municipality": municipality,
+            "worker": worker or 0,
+        },
+        today=date.today(),
+        soon=_soon(),
+    )
+
+
+def _soon() -> date:
+    from datetime import timedelta
+
+    return date.today() + timedelta(days=90)
+
+
+def _worker_choices() -> list[tuple[int, str]]:
+    workers = db.session().scalars(
+        sa.select(User)
+        .where(User.role.in_([str(r) for r in CASE_WORKERS]), User.is_active.is_(True))
+        .order_by(User.full_name)
+    )
+    return [(w.id, w.full_name or w.username) for w in workers]
+
+
+def _workers_by_family(family_ids: list[Any]) -> dict[Any, list[str]]:
+    if not family_ids:
+        return {}
+    rows = db.session().execute(
+        sa.select(Assignment.family_id, User.full_name)
+        .join(User, User.id == Assignment.user_id)
+        .where(Assignment.family_id.in_(family_ids), Assignment.ended_at.is_(None))
+        .order_by(User.full_name)
+    )
+    found: dict[Any, list[str]] = {}
+    for family_id, name in rows:
+        found.setdefault(family_id, []).append(name)
+    return found
+
+
+def _render_file(
+    family: Family,
+    status: int = 200,
+    failed_case: SupportCase | None = None,
+    **forms: FlaskForm | None,
+) -> tuple[str, int]:
+    """Render the case file of ``family``; ``forms`` replace the empty ones."""
+    cases = services.cases_of(family.id)
+    events = services.history_of([c.id for c in cases])
+    from fieldapp.submissions.services import recent_for_family
+
+    shown = request.args.get("show", "all")
+    if shown not in _TIMELINE_FILTERS:
+        shown = "all"
+    timeline: list[dict[str, Any]] = []
+    if shown in ("all", "case"):
+        timeline += [{"at": e.at, "event": e} for e in events]
+    if shown in ("all", "forms"):
+        timeline += [
+            {"at": s.received_at, "submission": s}
+            for s in recent_for_family(g.user, family.id, limit=50)
+        ]
+    timeline.sort(key=lambda entry: entry["at"], reverse=True)
+    current = next((c for c in cases if c.status != "closed"), None)
+    manager = is_manager(g.user)
+    return render_template(
+        "cases/file.html",
+        family=family,
+        cases=cases,
+        current=current,
+        assignments=active_assignees(family.id),
+        timeline=timeline,
+        shown=shown,
+        filters=_TIMELINE_FILTERS,
+        open_form=forms.get("open_form") or (OpenCaseForm() if manager else None),
+        activate_form=forms.get("activate_form") or ActivateForm(),
+        close_form=forms.get("close_form") or CloseForm(),
+        reopen_form=forms.get("reopen_form") or ReopenForm(),
+        failed_case=failed_case,
+        labels=_labels(),
+        manager=manager,
+        today=date.today(),
+    ), status
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """Return the labels of codes shown on the case file, in the user's language."""
+    from fieldapp.cases.forms import CLOSURE_REASON_CHOICES
+    from fieldapp.cases.forms import REFERRAL_SOURCE_CHOICES
+
+    return {
+        "programme": {k: str(v) for k, v in PROGRAMME_CHOICES},
+        "source": {k: str(v) for k, v in REFERRAL_SOURCE_CHOICES if k},
+        "reason": {k: str(v) for k, v in CLOSURE_REASON_CHOICES if k},
+        "status": {s: services.status_label(s) for s in STATUSES},
+        "kind": {
+            "opened": _("Case opened"),
+            "activate": _("Admitted"),
+            "close": _("Closed"),
+            "reopen": _("Reopened"),
+            "change": _("Changed"),
+        },
+        "filter": {
+            "all": _("Everything"),
+            "case": _("Case changes"),
+            "forms": _("Visits and sessions"),
+        },
+    }
+
+
+@bp.get("/family/<family_id>")
+@require(*MANAGERS, *CASE_WORKERS)
+def file(family_id: str) -> tuple[str, int]:
+    """Show a family's case file: its cases, their state and a timeline of everything."""
+    family = get_family_or_404(g.user, family_id)
+    log.record("view", "case_file", family.id)
+    db.session().commit()
+    return _render_file(family)
+
+
+def _refused(
+    case: SupportCase | Family,
+    form: FlaskForm,
+    name: str,
+    error: services.CaseRefused,
+) -> tuple[str, int]:
+    db.session().rollback()
+    family = case if isinstance(case, Family) else case.family
+    field = getattr(form, error.field, None) if error.field else None
+    if error.field == "override" and not is_manager(g.user):
+        field = None  # only coordinators see (and may fill) the override
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+    failed = case if isinstance(case, SupportCase) else None
+    return _render_file(family, error.status, failed_case=failed, **{name: form})
+
+
+@bp.post("/family/<family_id>/open")
+@require(*MANAGERS)
+def open_submit(family_id: str) -> tuple[str, int] | Response:
+    """Open a referred case for a family."""
+    family = get_family_or_404(g.user, family_id)
+    form = OpenCaseForm()
+    if not form.validate_on_submit():
+        return _render_file(family, 422, open_form=form)
+    try:
+        case = services.open_case(
+            family,
+            g.user,
+            programme=form.programme.data or "",
+            referral_source=form.referral_source.data or "",
+            referring_body=form.referring_body.data or "",
+            referred_on=form.referred_on.data,
+        )
+    except services.CaseRefused as error:
+        return _refused(family, form, "open_form", error)
+    log.record("create", "case", case.id, family=str(family.id))
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=family.id))
+
+
+@bp.post("/<int:case_id>/activate")
+@require(*MANAGERS, *CASE_WORKERS)
+def activate_submit(case_id: int) -> tuple[str, int] | Response:
+    """Admit a referred case: admission date and planned end."""
+    case = get_case_or_404(g.user, case_id)
+    form = ActivateForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, activate_form=form, failed_case=case)
+    assert form.admitted_on.data  # noqa: S101 - required
+    assert form.planned_end_on.data  # noqa: S101 - required
+    try:
+        services.activate(
+            case,
+            g.user,
+            admitted_on=form.admitted_on.data,
+            planned_end_on=form.planned_end_on.data,
+            note=form.note.data or "",
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "activate_form", error)
+    log.record("activate", "case", case.id, family=str(case.family_id))
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.post("/<int:case_id>/close")
+@require(*MANAGERS, *CASE_WORKERS)
+def close_submit(case_id: int) -> tuple[str, int] | Response:
+    """Close an active case with a reason and a summary."""
+    case = get_case_or_404(g.user, case_id)
+    form = CloseForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, close_form=form, failed_case=case)
+    assert form.closed_on.data  # noqa: S101 - required
+    # Only a coordinator (or an admin) may confirm a closure over open items.
+    override = (form.override.data or "") if is_manager(g.user) else ""
+    try:
+        services.close(
+            case,
+            g.user,
+            closed_on=form.closed_on.data,
+            reason=form.reason.data or "",
+            reason_other=form.reason_other.data or "",
+            summary=form.summary.data or "",
+            override=override,
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "close_form", error)
+    log.record(
+        "close", "case", case.id, family=str(case.family_id), override=override or None
+    )
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.post("/<int:case_id>/reopen")
+@require(*MANAGERS, *CASE_WORKERS)
+def reopen_submit(case_id: int) -> tuple[str, int] | Response:
+    """Reopen a closed case, with a reason."""
+    case = get_case_or_404(g.user, case_id)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, reopen_form=form, failed_case=case)
+    try:
+        services.reopen(case, g.user, reason=form.reason.data or "")
+    except services.CaseRefused as error:
+        return _refused(case, form, "reopen_form", error)
+    log.record("reopen", "case", case.id, family=str(case.family_id))
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))

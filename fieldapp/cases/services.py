@@ -1,0 +1,322 @@
+"""The case lifecycle: open, activate, close, reopen; each move writes its history.
+
+The rules live here, not in the views: the HTML screens and the effects of synced forms
+ask the same functions. A refused move raises CaseRefused with a message in the user's
+language and the field it is about; nothing is written then. The caller commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from fieldapp import db
+from fieldapp.auth.models import User
+from fieldapp.cases.models import ACTIVE
+from fieldapp.cases.models import CLOSED
+from fieldapp.cases.models import CLOSURE_REASONS
+from fieldapp.cases.models import REFERRED
+from fieldapp.cases.models import TRANSITIONS
+from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import SupportCase
+from fieldapp.families.models import Family
+
+#: The longest a case may last: three years after admission.
+MAX_YEARS = 3
+
+
+class CaseRefused(Exception):
+    """A move the rules refuse; ``field`` names the input it is about ("" for none)."""
+
+    def __init__(self, message: str, field: str = "", status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+def latest_end(admitted_on: date) -> date:
+    """Return the last allowed planned end: three years after admission (28 Feb for 29)."""
+    try:
+        return admitted_on.replace(year=admitted_on.year + MAX_YEARS)
+    except ValueError:  # 29 February
+        return admitted_on.replace(year=admitted_on.year + MAX_YEARS, day=28)
+
+
+def cases_of(family_id: uuid.UUID) -> list[SupportCase]:
+    """Return every case of a family, the newest first (closed ones included)."""
+    query = (
+        sa.select(SupportCase)
+        .where(SupportCase.family_id == family_id)
+        .order_by(SupportCase.created_at.desc(), SupportCase.id.desc())
+    )
+    return list(db.session().scalars(query))
+
+
+def history_of(case_ids: list[int]) -> list[CaseEvent]:
+    """Return the history of the given cases, newest first."""
+    if not case_ids:
+        return []
+    query = (
+        sa.select(CaseEvent)
+        .where(CaseEvent.case_id.in_(case_ids))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+    )
+    return list(db.session().scalars(query))
+
+
+def open_items(case: SupportCase) -> int:
+    """Return how many services and referrals of ``case`` are still open.
+
+    Services and outgoing referrals are not recorded yet: nothing is open.
+    """
+    return 0
+
+
+def _event(
+    case: SupportCase,
+    kind: str,
+    by: User | None,
+    *,
+    before: str = "",
+    reason: str = "",
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id,
+        kind=kind,
+        from_status=before,
+        to_status=case.status,
+        reason=reason,
+        changes={
+            name: [_plain(old), _plain(new)]
+            for name, (old, new) in (changes or {}).items()
+            if old != new
+        },
+        user_id=by.id if by else None,
+    )
+    db.session().add(event)
+    return event
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _set(case: SupportCase, **values: Any) -> dict[str, tuple[Any, Any]]:
+    """Set fields of ``case``; return {field: (before, after)}."""
+    changes = {}
+    for name, value in values.items():
+        changes[name] = (getattr(case, name), value)
+        setattr(case, name, value)
+    return changes
+
+
+def open_case(
+    family: Family,
+    by: User,
+    *,
+    programme: str,
+    referral_source: str = "",
+    referring_body: str = "",
+    referred_on: date | None = None,
+) -> SupportCase:
+    """Open a case (referred) for ``family``.
+
+    :raise CaseRefused: if the family already has an open case in that programme.
+    """
+    current = db.session().scalar(
+        sa.select(SupportCase.id).where(
+            SupportCase.family_id == family.id,
+            SupportCase.programme == programme,
+            SupportCase.status != CLOSED,
+        )
+    )
+    if current is not None:
+        raise CaseRefused(
+            _("This family already has an open case in this programme."),
+            "programme",
+            409,
+        )
+    if referred_on is not None and referred_on > date.today():
+        raise CaseRefused(
+            _("The referral date cannot be in the future."), "referred_on"
+        )
+    case = SupportCase(
+        family_id=family.id,
+        programme=programme,
+        status=REFERRED,
+        referral_source=referral_source,
+        referring_body=referring_body,
+        referred_on=referred_on,
+        opened_by_id=by.id,
+    )
+    db.session().add(case)
+    db.session().flush()
+    _event(
+        case,
+        "opened",
+        by,
+        changes={
+            "programme": (None, programme),
+            "referral_source": (None, referral_source or None),
+            "referring_body": (None, referring_body or None),
+            "referred_on": (None, referred_on),
+        },
+    )
+    return case
+
+
+def _check_move(case: SupportCase, to: str) -> str:
+    kind = TRANSITIONS.get((case.status, to))
+    if kind is None:
+        raise CaseRefused(
+            _(
+                "A case that is %(status)s cannot become %(target)s.",
+                status=status_label(case.status),
+                target=status_label(to),
+            ),
+            "",
+            409,
+        )
+    return kind
+
+
+def activate(
+    case: SupportCase,
+    by: User,
+    *,
+    admitted_on: date,
+    planned_end_on: date,
+    note: str = "",
+) -> None:
+    """Admit a referred case: it becomes active.
+
+    :raise CaseRefused: for a case not referred, an admission in the future, or a
+        planned end not after admission or more than three years after it.
+    """
+    kind = _check_move(case, ACTIVE)
+    if admitted_on > date.today():
+        raise CaseRefused(
+            _("The admission date cannot be in the future."), "admitted_on"
+        )
+    if case.referred_on is not None and admitted_on < case.referred_on:
+        raise CaseRefused(
+            _("The admission date cannot be before the referral."), "admitted_on"
+        )
+    check_planned_end(admitted_on, planned_end_on)
+    before = case.status
+    changes = _set(
+        case, status=ACTIVE, admitted_on=admitted_on, planned_end_on=planned_end_on
+    )
+    _event(case, kind, by, before=before, reason=note, changes=changes)
+
+
+def check_planned_end(admitted_on: date, planned_end_on: date) -> None:
+    """Refuse a planned end not after admission or more than three years after it."""
+    if planned_end_on <= admitted_on:
+        raise CaseRefused(
+            _("The planned end must be after the admission date."), "planned_end_on"
+        )
+    if planned_end_on > latest_end(admitted_on):
+        raise CaseRefused(
+            _(
+                "Support lasts at most three years: the planned end can be "
+                "%(latest)s at the latest.",
+                latest=latest_end(admitted_on).isoformat(),
+            ),
+            "planned_end_on",
+        )
+
+
+def close(
+    case: SupportCase,
+    by: User,
+    *,
+    closed_on: date,
+    reason: str,
+    reason_other: str,
+    summary: str,
+    override: str = "",
+) -> None:
+    """Close an active case.
+
+    :raise CaseRefused: for a case not active, an unknown reason, "other" without a
+        text, no summary, a date before admission or in the future, or open services
+        or referrals unless a coordinator confirms with ``override``.
+    """
+    kind = _check_move(case, CLOSED)
+    if reason not in CLOSURE_REASONS:
+        raise CaseRefused(_("Choose why the case is closed."), "reason")
+    if reason == "other" and not reason_other.strip():
+        raise CaseRefused(_("Say why the case is closed."), "reason_other")
+    if not summary.strip():
+        raise CaseRefused(_("Write a closing summary."), "summary")
+    if closed_on > date.today():
+        raise CaseRefused(_("The closing date cannot be in the future."), "closed_on")
+    if case.admitted_on is not None and closed_on < case.admitted_on:
+        raise CaseRefused(
+            _("The closing date cannot be before the admission date."), "closed_on"
+        )
+    still_open = open_items(case)
+    if still_open and not override.strip():
+        raise CaseRefused(
+            _(
+                "Services or referrals of this case are still open. Close them first, "
+                "or, as a coordinator, confirm the closure with a reason."
+            ),
+            "override",
+            409,
+        )
+    before = case.status
+    changes = _set(
+        case,
+        status=CLOSED,
+        closed_on=closed_on,
+        closure_reason=reason,
+        closure_other=reason_other.strip() if reason == "other" else "",
+        closing_summary=summary.strip(),
+    )
+    why = override.strip() if still_open else ""
+    _event(case, kind, by, before=before, reason=why, changes=changes)
+
+
+def reopen(case: SupportCase, by: User, *, reason: str) -> None:
+    """Reopen a closed case; the closure stays in its history.
+
+    :raise CaseRefused: for a case not closed, no reason, or another open case of the
+        family in the same programme.
+    """
+    kind = _check_move(case, ACTIVE)
+    if not reason.strip():
+        raise CaseRefused(_("Say why the case is reopened."), "reason")
+    other = db.session().scalar(
+        sa.select(SupportCase.id).where(
+            SupportCase.family_id == case.family_id,
+            SupportCase.programme == case.programme,
+            SupportCase.status != CLOSED,
+            SupportCase.id != case.id,
+        )
+    )
+    if other is not None:
+        raise CaseRefused(
+            _("This family already has an open case in this programme."), "", 409
+        )
+    before = case.status
+    changes = _set(case, status=ACTIVE, closed_on=None)
+    _event(case, kind, by, before=before, reason=reason.strip(), changes=changes)
+
+
+def status_label(status: str) -> str:
+    """Return a case status in the user's language."""
+    labels: dict[str, str] = {
+        REFERRED: _("referred"),
+        ACTIVE: _("active"),
+        CLOSED: _("closed"),
+    }
+    return labels.get(status, status)

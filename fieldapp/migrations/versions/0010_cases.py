@@ -1,0 +1,102 @@
+"""support_case and case_event: case management for the rehabilitation centre
+
+Revision ID: 0010
+Revises: 0003
+Create Date: 2026-12-03 04:00:00
+
+A case is a family's episode of support in a programme (referred -> active -> closed,
+reopened when needed); case_event is its append-only history: who, when, why, and the
+before and after values of every change.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import fieldapp.db
+
+revision = "0010"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "support_case",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("family_id", sa.Uuid(), nullable=False),
+        sa.Column("programme", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("referral_source", sa.String(length=64), nullable=False),
+        sa.Column("referring_body", sa.String(length=200), nullable=False),
+        sa.Column("referred_on", sa.Date(), nullable=True),
+        sa.Column("consent_services", sa.Boolean(), nullable=True),
+        sa.Column("consent_data", sa.Boolean(), nullable=True),
+        sa.Column("intake_uuid", sa.Uuid(), nullable=True),
+        sa.Column("admitted_on", sa.Date(), nullable=True),
+        sa.Column("planned_end_on", sa.Date(), nullable=True),
+        sa.Column("closed_on", sa.Date(), nullable=True),
+        sa.Column("closure_reason", sa.String(length=32), nullable=False),
+        sa.Column("closure_other", sa.String(length=200), nullable=False),
+        sa.Column("closing_summary", sa.Text(), nullable=False),
+        sa.Column("opened_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["family_id"], ["family.id"], name=op.f("fk_support_case_family_id_family")
+        ),
+        sa.ForeignKeyConstraint(
+            ["opened_by_id"],
+            ["user.id"],
+            name=op.f("fk_support_case_opened_by_id_user"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_support_case")),
+        sa.UniqueConstraint("intake_uuid", name=op.f("uq_support_case_intake_uuid")),
+    )
+    with op.batch_alter_table("support_case", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_support_case_family_id"), ["family_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_support_case_status_planned_end",
+            ["status", "planned_end_on"],
+            unique=False,
+        )
+
+    op.create_table(
+        "case_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("from_status", sa.String(length=16), nullable=False),
+        sa.Column("to_status", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["support_case.id"],
+            name=op.f("fk_case_event_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_case_event_user_id_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_event")),
+    )
+    with op.batch_alter_table("case_event", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_event_case_id"), ["case_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("case_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_event_case_id"))
+    op.drop_table("case_event")
+    with op.batch_alter_table("support_case", schema=None) as batch_op:
+        batch_op.drop_index("ix_support_case_status_planned_end")
+        batch_op.drop_index(batch_op.f("ix_support_case_family_id"))
+    op.drop_table("support_case")

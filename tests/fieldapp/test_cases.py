@@ -1,0 +1,497 @@
+"""Issue 16: the case lifecycle (referred -> active -> closed -> active), its refusals,
+its append-only history, the intake that opens a case, and the coordinator's list."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from fieldapp import db
+from fieldapp.audit.models import AccessLogEntry
+from fieldapp.cases import services
+from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import SupportCase
+from fieldapp.submissions.ingest import ingest_item
+from sync import samples
+
+TODAY = date.today()
+
+
+def _case(app, case_id: int) -> SupportCase:
+    with app.app_context():
+        case = db.session().get(SupportCase, case_id)
+        assert case is not None
+        db.session().expunge(case)
+        return case
+
+
+def _events(app, case_id: int) -> list[tuple[str, str, str, str]]:
+    with app.app_context():
+        rows = db.session().execute(
+            sa.select(
+                CaseEvent.kind,
+                CaseEvent.from_status,
+                CaseEvent.to_status,
+                CaseEvent.reason,
+            )
+            .where(CaseEvent.case_id == case_id)
+            .order_by(CaseEvent.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def _new_case(app, world, status: str = "referred", **fields) -> int:
+    with app.app_context():
+        case = SupportCase(
+            family_id=world.ids["family"],
+            programme="rehabilitation_residential",
+            status=status,
+            **fields,
+        )
+        db.session().add(case)
+        db.session().commit()
+        return case.id
+
+
+def _post(client, token, path, **data):
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def test_coordinator_opens_a_case_and_its_history_says_who_and_what(
+    app, world, signed_in
+):
+    client, token = signed_in("coordinator")
+    family = world.ids["family"]
+    response = _post(
+        client,
+        token,
+        f"/cases/family/{family}/open",
+        programme="rehabilitation_residential",
+        referral_source="centre_for_social_work",
+        referring_body="QPS Ferizaj",
+        referred_on=(TODAY - timedelta(days=3)).isoformat(),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        case = db.session().scalar(
+            sa.select(SupportCase).where(
+                SupportCase.programme == "rehabilitation_residential"
+            )
+        )
+        assert case.status == "referred"
+        assert case.referring_body == "QPS Ferizaj"
+        event = db.session().scalar(
+            sa.select(CaseEvent).where(CaseEvent.case_id == case.id)
+        )
+        assert event.kind == "opened"
+        assert event.user_id == world.users["coordinator"].id
+        assert event.changes["referring_body"] == [None, "QPS Ferizaj"]
+    page = client.get(f"/cases/family/{family}").get_data(as_text=True)
+    assert "QPS Ferizaj" in page
+    assert "Centre for Social Work" in page
+
+
+def test_a_second_open_case_in_the_same_programme_is_refused(app, world, signed_in):
+    client, token = signed_in("coordinator")
+    response = _post(
+        client,
+        token,
+        f"/cases/family/{world.ids['family']}/open",
+        programme="rehabilitation_daily",  # the world's case is active in it
+        referring_body="kept text",
+    )
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "already has an open case in this programme" in page
+    assert 'value="kept text"' in page
+
+
+def test_activation_records_admission_and_planned_end(app, world, signed_in):
+    case_id = _new_case(app, world)
+    client, token = signed_in("social")
+    end = TODAY + timedelta(days=700)
+    response = _post(
+        client,
+        token,
+        f"/cases/{case_id}/activate",
+        admitted_on=TODAY.isoformat(),
+        planned_end_on=end.isoformat(),
+        note="admitted after the CSW meeting",
+    )
+    assert response.status_code == 302
+    case = _case(app, case_id)
+    assert (case.status, case.admitted_on, case.planned_end_on) == (
+        "active",
+        TODAY,
+        end,
+    )
+    assert _events(app, case_id) == [
+        ("activate", "referred", "active", "admitted after the CSW meeting")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("admitted", "end", "message"),
+    [
+        (TODAY, services.latest_end(TODAY) + timedelta(days=1), "at most three years"),
+        (TODAY, TODAY, "must be after the admission date"),
+        (
+            TODAY + timedelta(days=1),
+            TODAY + timedelta(days=30),
+            "cannot be in the future",
+        ),
+    ],
+)
+def test_activation_refuses_bad_dates_and_keeps_what_was_typed(
+    app, world, signed_in, admitted, end, message
+):
+    case_id = _new_case(app, world)
+    client, token = signed_in("coordinator")
+    response = _post(
+        client,
+        token,
+        f"/cases/{case_id}/activate",
+        admitted_on=admitted.isoformat(),
+        planned_end_on=end.isoformat(),
+        note="typed note",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert 'value="typed note"' in page
+    assert f'value="{end.isoformat()}"' in page
+    assert _case(app, case_id).status == "referred"
+    assert _events(app, case_id) == []
+
+
+def test_three_years_from_29_february_ends_on_28_february():
+    assert services.latest_end(date(2024, 2, 29)) == date(2027, 2, 28)
+    assert services.latest_end(date(2025, 3, 1)) == date(2028, 3, 1)
+
+
+def test_a_transition_that_skips_a_state_is_refused(app, world, signed_in):
+    referred = _new_case(app, world)
+    client, token = signed_in("coordinator")
+    response = _post(
+        client,
+        token,
+        f"/cases/{referred}/close",
+        closed_on=TODAY.isoformat(),
+        reason="goals_met",
+        summary="done",
+    )
+    assert response.status_code == 409
+    assert "A case that is referred cannot become closed." in response.get_data(
+        as_text=True
+    )
+    assert _case(app, referred).status == "referred"
+    # Reopening a case that is not closed, or admitting an active one, is refused too.
+    active = world.ids["case"]
+    response = _post(client, token, f"/cases/{active}/reopen", reason="why not")
+    assert response.status_code == 409
+    response = _post(
+        client,
+        token,
+        f"/cases/{active}/activate",
+        admitted_on=TODAY.isoformat(),
+        planned_end_on=(TODAY + timedelta(days=10)).isoformat(),
+    )
+    assert response.status_code == 409
+    assert _events(app, active) == []
+
+
+def _admitted(app, world) -> int:
+    return _new_case(
+        app,
+        world,
+        status="active",
+        admitted_on=TODAY - timedelta(days=200),
+        planned_end_on=TODAY + timedelta(days=500),
+    )
+
+
+def test_closure_needs_a_reason_a_text_for_other_and_a_summary(app, world, signed_in):
+    case_id = _admitted(app, world)
+    client, token = signed_in("social")
+    path = f"/cases/{case_id}/close"
+    no_reason = _post(client, token, path, closed_on=TODAY.isoformat(), summary="s")
+    assert no_reason.status_code == 422
+    assert "Choose why the case is closed." in no_reason.get_data(as_text=True)
+    other = _post(
+        client,
+        token,
+        path,
+        closed_on=TODAY.isoformat(),
+        reason="other",
+        summary="kept summary",
+    )
+    assert other.status_code == 422
+    assert "Say why the case is closed." in other.get_data(as_text=True)
+    assert "kept summary" in other.get_data(as_text=True)
+    no_summary = _post(
+        client, token, path, closed_on=TODAY.isoformat(), reason="goals_met"
+    )
+    assert no_summary.status_code == 422
+    assert "Write a closing summary." in no_summary.get_data(as_text=True)
+    before_admission = _post(
+        client,
+        token,
+        path,
+        closed_on=(TODAY - timedelta(days=300)).isoformat(),
+        reason="goals_met",
+        summary="s",
+    )
+    assert before_admission.status_code == 422
+    assert _case(app, case_id).status == "active"
+    assert _events(app, case_id) == []
+
+
+def test_close_then_reopen_keeps_the_whole_history(app, world, signed_in):
+    case_id = _admitted(app, world)
+    client, token = signed_in("social")
+    closed = _post(
+        client,
+        token,
+        f"/cases/{case_id}/close",
+        closed_on=TODAY.isoformat(),
+        reason="moved",
+        summary="The family moved to Prizren.",
+    )
+    assert closed.status_code == 302
+    case = _case(app, case_id)
+    assert (case.status, case.closure_reason, case.closed_on) == (
+        "closed",
+        "moved",
+        TODAY,
+    )
+    refused = _post(client, token, f"/cases/{case_id}/reopen", reason="")
+    assert refused.status_code == 422
+    reopened = _post(
+        client, token, f"/cases/{case_id}/reopen", reason="They came back."
+    )
+    assert reopened.status_code == 302
+    assert _case(app, case_id).status == "active"
+    assert _events(app, case_id) == [
+        ("close", "active", "closed", ""),
+        ("reopen", "closed", "active", "They came back."),
+    ]
+    with app.app_context():
+        close_event = db.session().scalar(
+            sa.select(CaseEvent).where(
+                CaseEvent.case_id == case_id, CaseEvent.kind == "close"
+            )
+        )
+        assert close_event.changes["closure_reason"] == ["", "moved"]
+        assert close_event.changes["status"] == ["active", "closed"]
+        reopen_event = db.session().scalar(
+            sa.select(CaseEvent).where(
+                CaseEvent.case_id == case_id, CaseEvent.kind == "reopen"
+            )
+        )
+        assert reopen_event.changes["closed_on"] == [TODAY.isoformat(), None]
+    page = client.get(f"/cases/family/{world.ids['family']}").get_data(as_text=True)
+    assert page.index("Reopened") < page.index("They came back.")
+
+
+def test_a_family_can_have_a_new_case_after_the_last_one_closed(app, world, signed_in):
+    client, token = signed_in("coordinator")
+    with app.app_context():
+        case = db.session().get(SupportCase, world.ids["case"])
+        case.admitted_on = TODAY - timedelta(days=30)
+        db.session().commit()
+    assert (
+        _post(
+            client,
+            token,
+            f"/cases/{world.ids['case']}/close",
+            closed_on=TODAY.isoformat(),
+            reason="goals_met",
+            summary="Goals met.",
+        ).status_code
+        == 302
+    )
+    response = _post(
+        client,
+        token,
+        f"/cases/family/{world.ids['family']}/open",
+        programme="rehabilitation_daily",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        statuses = db.session().scalars(
+            sa.select(SupportCase.status)
+            .where(SupportCase.family_id == world.ids["family"])
+            .order_by(SupportCase.id)
+        )
+        assert list(statuses) == ["closed", "referred"]
+    # The old case cannot be reopened while the new one is open in that programme.
+    refused = _post(client, token, f"/cases/{world.ids['case']}/reopen", reason="r")
+    assert refused.status_code == 409
+
+
+def test_open_items_block_closure_unless_a_coordinator_confirms_with_a_reason(
+    app, world, signed_in, monkeypatch
+):
+    monkeypatch.setattr(services, "open_items", lambda case: 2)
+    case_id = _admitted(app, world)
+    form = {
+        "closed_on": TODAY.isoformat(),
+        "reason": "lost_contact",
+        "summary": "No answer since May.",
+        "override": "The worker tried",  # ignored: not a coordinator
+    }
+    client, token = signed_in("social")
+    refused = _post(client, token, f"/cases/{case_id}/close", **form)
+    assert refused.status_code == 409
+    assert "still open" in refused.get_data(as_text=True)
+    assert _case(app, case_id).status == "active"
+    client, token = signed_in("coordinator")
+    without = _post(client, token, f"/cases/{case_id}/close", **form | {"override": ""})
+    assert without.status_code == 409
+    confirmed = _post(
+        client,
+        token,
+        f"/cases/{case_id}/close",
+        **form | {"override": "Family unreachable for 4 months"},
+    )
+    assert confirmed.status_code == 302
+    assert _events(app, case_id) == [
+        ("close", "active", "closed", "Family unreachable for 4 months")
+    ]
+    with app.app_context():
+        logged = db.session().scalar(
+            sa.select(AccessLogEntry).where(AccessLogEntry.action == "close")
+        )
+        assert logged.detail["override"] == "Family unreachable for 4 months"
+
+
+def test_a_social_worker_sees_only_cases_of_assigned_families(app, world, signed_in):
+    case_id = _admitted(app, world)
+    client, token = signed_in("social2")
+    assert client.get(f"/cases/family/{world.ids['family']}").status_code == 404
+    response = _post(client, token, f"/cases/{case_id}/reopen", reason="r")
+    assert response.status_code == 404
+    client, token = signed_in("instructor")
+    assert client.get(f"/cases/family/{world.ids['family']}").status_code == 403
+
+
+def test_an_intake_into_rehabilitation_opens_a_referred_case_with_its_referral(
+    app, make_user
+):
+    worker = make_user("drita", "social_worker")
+    rehab, prevention = uuid.uuid4(), uuid.uuid4()
+    with app.test_request_context():
+        user = db.session().merge(worker)
+        for family_id, programme in (
+            (rehab, "rehabilitation_residential"),
+            (prevention, "prevention"),
+        ):
+            item = samples.family_intake(
+                family_id,
+                programme=programme,
+                referral_source="other",
+                referral_other="Women's shelter Gjakova",
+                referral_date="2025-02-20",
+                consent_data=False,
+            )
+            result = ingest_item(item, user=user, device_id=None, locale="en")
+            assert result.status == "accepted", result.errors
+        db.session().commit()
+        cases = list(db.session().scalars(sa.select(SupportCase)))
+        assert [c.family_id for c in cases] == [rehab]
+        case = cases[0]
+        assert (case.status, case.programme) == (
+            "referred",
+            "rehabilitation_residential",
+        )
+        assert case.referral_source == "other"
+        assert case.referring_body == "Women's shelter Gjakova"
+        assert case.referred_on == date(2025, 2, 20)
+        assert (case.consent_services, case.consent_data) == (True, False)
+        assert case.opened_by_id == worker.id
+        events = list(db.session().scalars(sa.select(CaseEvent)))
+        assert [(e.case_id, e.kind, e.user_id) for e in events] == [
+            (case.id, "opened", worker.id)
+        ]
+
+
+def test_case_list_filters_by_status_worker_and_programme(
+    app, world, signed_in, make_family
+):
+    with app.app_context():
+        other_family = db.session().scalar(
+            sa.text("SELECT id FROM family WHERE name = 'Gashi'")
+        )
+        db.session().add(
+            SupportCase(
+                family_id=uuid.UUID(str(other_family)),
+                programme="rehabilitation_residential",
+                status="referred",
+            )
+        )
+        db.session().commit()
+    client, _ = signed_in("coordinator")
+    page = client.get("/cases/").get_data(as_text=True)
+    assert "Krasniqi" in page
+    assert "Gashi" in page
+    page = client.get("/cases/?status=referred").get_data(as_text=True)
+    assert "Gashi" in page
+    assert "Krasniqi" not in page
+    social2 = world.users["social2"].id
+    page = client.get(f"/cases/?worker={social2}").get_data(as_text=True)
+    assert "Gashi" in page
+    assert "Krasniqi" not in page
+    page = client.get("/cases/?programme=rehabilitation_daily").get_data(as_text=True)
+    assert "Krasniqi" in page
+    assert "Gashi" not in page
+    page = client.get("/cases/?status=closed").get_data(as_text=True)
+    assert "Krasniqi" not in page
+    assert "No cases match." in page
+
+
+def test_demo_loads_cases_in_every_state_once(app, runner, monkeypatch):
+    monkeypatch.setenv("FIELDAPP_DEMO_PASSWORD", "demo password for tests")
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        first = sorted(db.session().scalars(sa.select(SupportCase.status)))
+        events = db.session().scalar(sa.select(sa.func.count()).select_from(CaseEvent))
+    assert set(first) == {"referred", "active", "closed"}
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    with app.app_context():
+        assert sorted(db.session().scalars(sa.select(SupportCase.status))) == first
+        again = db.session().scalar(sa.select(sa.func.count()).select_from(CaseEvent))
+        assert again == events
+        soon = db.session().scalar(
+            sa.select(sa.func.count())
+            .select_from(SupportCase)
+            .where(
+                SupportCase.status == "active",
+                SupportCase.planned_end_on <= TODAY + timedelta(days=90),
+            )
+        )
+        assert soon >= 1
+
+
+def test_a_refusal_speaks_the_users_language(app, world, signed_in):
+    case_id = _new_case(app, world)
+    client, token = signed_in("coordinator")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "sq"
+    with app.app_context():
+        user = db.session().get(
+            type(world.users["coordinator"]), world.users["coordinator"].id
+        )
+        user.locale = "sq"
+        db.session().commit()
+    response = _post(
+        client,
+        token,
+        f"/cases/{case_id}/activate",
+        admitted_on=TODAY.isoformat(),
+        planned_end_on=(TODAY + timedelta(days=2000)).isoformat(),
+    )
+    assert response.status_code == 422
+    assert "Mbështetja zgjat më së shumti tre vjet" in response.get_data(as_text=True)
