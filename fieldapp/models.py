@@ -7,6 +7,7 @@ from fieldapp.auth.models import AuthSession
 from fieldapp.auth.models import LoginAttempt
 from fieldapp.auth.models import User
 from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import SupportCase
 from fieldapp.courses.models import Attendance
 from fieldapp.courses.models import Course
@@ -30,6 +31,7 @@ __all__ = [
     "Attendance",
     "AuthSession",
     "CaseEvent",
+    "CaseService",
     "Course",
     "Device",
     "Enrolment",

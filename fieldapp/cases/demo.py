@@ -34,6 +34,21 @@ _CASES = [
 ]  # fmt: skip
 
 
+# family -> (type, provider, planned in days (negative: past), status, outcome)
+_SERVICES = {
+    "Berisha": [
+        ("psychotherapy", "Milica Psiholog", -300, "completed", "Flen më mirë."),
+        ("literacy", "Besa Punonjëse", -20, "planned", ""),
+        ("job_skills", "Zyra e punësimit Ferizaj", 15, "planned", ""),
+    ],
+    "Jovanović": [
+        ("accommodation", "Qendra", -200, "in_progress", ""),
+        ("legal", "Ndihma juridike falas", -45, "planned", ""),
+    ],
+    "Morina": [("counselling", "Besa Punonjëse", 10, "planned", "")],
+}
+
+
 def load_cases(users: dict[str, User]) -> int:
     """Create the demo cases that do not exist yet; return how many cases there are."""
     session = db.session()
@@ -80,5 +95,17 @@ def load_cases(users: dict[str, User]) -> int:
             )
         if reopened:
             services.reopen(case, by, reason="Familja kërkoi sërish mbështetje.")
+        for kind, provider, planned, status, outcome in _SERVICES.get(name, []):
+            planned_on = today + timedelta(days=planned)
+            services.add_service(
+                case,
+                by,
+                service_type=kind,
+                provider=provider,
+                planned_on=planned_on,
+                status=status,
+                completed_on=planned_on if status == "completed" else None,
+                outcome=outcome,
+            )
         session.flush()
     return len(list(session.scalars(sa.select(SupportCase.id))))

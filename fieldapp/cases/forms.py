@@ -115,3 +115,54 @@ class ReopenForm(FlaskForm):
             Length(max=500),
         ],
     )
+
+
+SERVICE_TYPE_CHOICES = [
+    ("psychotherapy", _l("Psychotherapy")),
+    ("counselling", _l("Counselling")),
+    ("literacy", _l("Literacy")),
+    ("numeracy", _l("Numeracy")),
+    ("job_skills", _l("Job skills")),
+    ("vocational_training", _l("Vocational training")),
+    ("life_skills", _l("Life skills")),
+    ("medical", _l("Medical care")),
+    ("legal", _l("Legal aid")),
+    ("accommodation", _l("Accommodation")),
+    ("material_support", _l("Material support")),
+    ("accompaniment", _l("Accompaniment")),
+    ("other", _l("Other")),
+]
+SERVICE_STATUS_CHOICES = [
+    ("planned", _l("Planned")),
+    ("in_progress", _l("In progress")),
+    ("completed", _l("Completed")),
+    ("not_completed", _l("Not completed")),
+    ("cancelled", _l("Cancelled")),
+]
+
+
+class ServiceUpdateForm(FlaskForm):
+    """Change a service's status and outcome."""
+
+    status = SelectField(_l("Status"), choices=SERVICE_STATUS_CHOICES)
+    completed_on = DateField(_l("Completed on"), validators=[Optional()])
+    outcome = StringField(
+        _l("Outcome, in a few words"), filters=[text], validators=[Length(max=500)]
+    )
+
+
+class ServiceForm(ServiceUpdateForm):
+    """Add a service to a case."""
+
+    service_type = SelectField(_l("Type of service"), choices=SERVICE_TYPE_CHOICES)
+    provider = StringField(
+        _l("Provided by (staff member or partner organisation)"),
+        filters=[text],
+        validators=[Length(max=200)],
+    )
+    planned_on = DateField(_l("Planned date"), validators=[Optional()])
+    reopen_reason = StringField(
+        _l("The case is closed: adding a service reopens it. Why?"),
+        filters=[text],
+        validators=[Length(max=500)],
+    )

@@ -91,7 +91,8 @@ class SupportCase(Model):
 class CaseEvent(Model):
     """One entry of a case's history: never updated, never deleted.
 
-    ``kind`` is "opened", a transition ("activate", "close", "reopen") or "change";
+    ``kind`` is "opened", a transition ("activate", "close", "reopen"), "change",
+    "service_added" or "service_changed";
     ``changes`` maps each changed field to [before, after].
     """
 
@@ -106,7 +107,65 @@ class CaseEvent(Model):
     to_status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="")
     reason: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     changes: orm.Mapped[dict[str, Any]] = orm.mapped_column(sa.JSON, default=dict)
+    #: the service the entry is about (None: the case itself)
+    service_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("case_service.id")
+    )
     user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
 
     user: orm.Mapped[User | None] = orm.relationship(lazy="joined")
+
+
+#: What a case's services can be.
+SERVICE_TYPES = (
+    "psychotherapy",
+    "counselling",
+    "literacy",
+    "numeracy",
+    "job_skills",
+    "vocational_training",
+    "life_skills",
+    "medical",
+    "legal",
+    "accommodation",
+    "material_support",
+    "accompaniment",
+    "other",
+)
+#: A service's states; planned and in progress ones are open.
+SERVICE_STATUSES = ("planned", "in_progress", "completed", "not_completed", "cancelled")
+OPEN_SERVICE_STATUSES = ("planned", "in_progress")
+
+
+class CaseService(Model):
+    """A service given within a case: by a staff member or a partner organisation."""
+
+    __tablename__ = "case_service"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("support_case.id"), index=True
+    )
+    service_type: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    #: who provides it: a staff member's or a partner organisation's name
+    provider: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    planned_on: orm.Mapped[date | None]
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="planned")
+    completed_on: orm.Mapped[date | None]
+    outcome: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
+    #: the service record form that reported it from a phone (None: typed on a screen)
+    submission_uuid: orm.Mapped[uuid.UUID | None] = orm.mapped_column(unique=True)
+    created_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow
+    )
+
+    def is_overdue(self, today: date) -> bool:
+        """Tell whether the service is still open after its planned date."""
+        return (
+            self.status in OPEN_SERVICE_STATUSES
+            and self.planned_on is not None
+            and self.planned_on < today
+        )

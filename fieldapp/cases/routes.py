@@ -36,8 +36,12 @@ from fieldapp.cases.forms import ActivateForm
 from fieldapp.cases.forms import CloseForm
 from fieldapp.cases.forms import OpenCaseForm
 from fieldapp.cases.forms import ReopenForm
+from fieldapp.cases.forms import ServiceForm
+from fieldapp.cases.forms import ServiceUpdateForm
 from fieldapp.cases.models import STATUSES
+from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import SupportCase
+from fieldapp.errors import NotFoundError
 from fieldapp.families.forms import PROGRAMME_CHOICES
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
@@ -170,6 +174,17 @@ def _render_file(
     timeline.sort(key=lambda entry: entry["at"], reverse=True)
     current = next((c for c in cases if c.status != "closed"), None)
     manager = is_manager(g.user)
+    case_services = services.services_of([c.id for c in cases])
+    failed_service = forms.get("failed_service")
+    update_forms = {
+        s.id: (
+            failed_service
+            if isinstance(failed_service, ServiceUpdateForm)
+            and failed_service._prefix == f"s{s.id}-"
+            else ServiceUpdateForm(formdata=None, obj=s, prefix=f"s{s.id}")
+        )
+        for s in case_services
+    }
     return render_template(
         "cases/file.html",
         family=family,
@@ -179,10 +194,16 @@ def _render_file(
         timeline=timeline,
         shown=shown,
         filters=_TIMELINE_FILTERS,
-        open_form=forms.get("open_form") or (OpenCaseForm() if manager else None),
-        activate_form=forms.get("activate_form") or ActivateForm(),
-        close_form=forms.get("close_form") or CloseForm(),
-        reopen_form=forms.get("reopen_form") or ReopenForm(),
+        open_form=forms.get("open_form")
+        or (OpenCaseForm(formdata=None) if manager else None),
+        activate_form=forms.get("activate_form") or ActivateForm(formdata=None),
+        close_form=forms.get("close_form") or CloseForm(formdata=None),
+        reopen_form=forms.get("reopen_form") or ReopenForm(formdata=None),
+        service_form=forms.get("service_form") or ServiceForm(formdata=None),
+        services_by_case={
+            c.id: [s for s in case_services if s.case_id == c.id] for c in cases
+        },
+        update_forms=update_forms,
         failed_case=failed_case,
         labels=_labels(),
         manager=manager,
@@ -194,8 +215,12 @@ def _labels() -> dict[str, dict[str, str]]:
     """Return the labels of codes shown on the case file, in the user's language."""
     from fieldapp.cases.forms import CLOSURE_REASON_CHOICES
     from fieldapp.cases.forms import REFERRAL_SOURCE_CHOICES
+    from fieldapp.cases.forms import SERVICE_STATUS_CHOICES
+    from fieldapp.cases.forms import SERVICE_TYPE_CHOICES
 
     return {
+        "service_type": {k: str(v) for k, v in SERVICE_TYPE_CHOICES},
+        "service_status": {k: str(v) for k, v in SERVICE_STATUS_CHOICES},
         "programme": {k: str(v) for k, v in PROGRAMME_CHOICES},
         "source": {k: str(v) for k, v in REFERRAL_SOURCE_CHOICES if k},
         "reason": {k: str(v) for k, v in CLOSURE_REASON_CHOICES if k},
@@ -206,6 +231,8 @@ def _labels() -> dict[str, dict[str, str]]:
             "close": _("Closed"),
             "reopen": _("Reopened"),
             "change": _("Changed"),
+            "service_added": _("Service added"),
+            "service_changed": _("Service changed"),
         },
         "filter": {
             "all": _("Everything"),
@@ -336,5 +363,59 @@ def reopen_submit(case_id: int) -> tuple[str, int] | Response:
     except services.CaseRefused as error:
         return _refused(case, form, "reopen_form", error)
     log.record("reopen", "case", case.id, family=str(case.family_id))
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.post("/<int:case_id>/services")
+@require(*MANAGERS, *CASE_WORKERS)
+def service_add_submit(case_id: int) -> tuple[str, int] | Response:
+    """Add a service to a case (reopening a closed case, with a reason)."""
+    case = get_case_or_404(g.user, case_id)
+    form = ServiceForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, service_form=form, failed_case=case)
+    try:
+        service = services.add_service(
+            case,
+            g.user,
+            service_type=form.service_type.data or "",
+            provider=form.provider.data or "",
+            planned_on=form.planned_on.data,
+            status=form.status.data or "",
+            completed_on=form.completed_on.data,
+            outcome=form.outcome.data or "",
+            reopen_reason=form.reopen_reason.data or "",
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "service_form", error)
+    log.record("create", "case_service", service.id, case=case.id)
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.post("/services/<int:service_id>")
+@require(*MANAGERS, *CASE_WORKERS)
+def service_update_submit(service_id: int) -> tuple[str, int] | Response:
+    """Change a service's status, completion date and outcome."""
+    service = db.session().get(CaseService, service_id)
+    if service is None:
+        raise NotFoundError()
+    case = get_case_or_404(g.user, service.case_id)
+    form = ServiceUpdateForm(prefix=f"s{service.id}")
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, failed_service=form, failed_case=case)
+    try:
+        services.update_service(
+            service,
+            case,
+            g.user,
+            status=form.status.data or "",
+            completed_on=form.completed_on.data,
+            outcome=form.outcome.data or "",
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "failed_service", error)
+    log.record("update", "case_service", service.id, case=case.id)
     db.session().commit()
     return redirect(url_for("cases.file", family_id=case.family_id))

@@ -20,9 +20,13 @@ from fieldapp.auth.models import User
 from fieldapp.cases.models import ACTIVE
 from fieldapp.cases.models import CLOSED
 from fieldapp.cases.models import CLOSURE_REASONS
+from fieldapp.cases.models import OPEN_SERVICE_STATUSES
 from fieldapp.cases.models import REFERRED
+from fieldapp.cases.models import SERVICE_STATUSES
+from fieldapp.cases.models import SERVICE_TYPES
 from fieldapp.cases.models import TRANSITIONS
 from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import SupportCase
 from fieldapp.families.models import Family
 
@@ -71,11 +75,174 @@ def history_of(case_ids: list[int]) -> list[CaseEvent]:
 
 
 def open_items(case: SupportCase) -> int:
-    """Return how many services and referrals of ``case`` are still open.
+    """Return how many services (and, later, referrals) of ``case`` are still open."""
+    count = db.session().scalar(
+        sa.select(sa.func.count())
+        .select_from(CaseService)
+        .where(
+            CaseService.case_id == case.id,
+            CaseService.status.in_(OPEN_SERVICE_STATUSES),
+        )
+    )
+    return int(count or 0)
 
-    Services and outgoing referrals are not recorded yet: nothing is open.
+
+def services_of(case_ids: list[int]) -> list[CaseService]:
+    """Return the services of the given cases: open ones first, by planned date."""
+    if not case_ids:
+        return []
+    query = (
+        sa.select(CaseService)
+        .where(CaseService.case_id.in_(case_ids))
+        .order_by(
+            CaseService.status.not_in(OPEN_SERVICE_STATUSES),
+            CaseService.planned_on.asc().nulls_last(),
+            CaseService.id,
+        )
+    )
+    return list(db.session().scalars(query))
+
+
+def _check_service(
+    case: SupportCase,
+    *,
+    service_type: str,
+    status: str,
+    planned_on: date | None,
+    completed_on: date | None,
+) -> None:
+    if service_type not in SERVICE_TYPES:
+        raise CaseRefused(_("Choose the type of service."), "service_type")
+    if status not in SERVICE_STATUSES:
+        raise CaseRefused(_("Choose the status of the service."), "status")
+    admitted = case.admitted_on
+    if planned_on is not None and admitted is not None and planned_on < admitted:
+        raise CaseRefused(
+            _("A service cannot be planned before the admission date."), "planned_on"
+        )
+    if status == "completed" and completed_on is None:
+        raise CaseRefused(
+            _("Enter the date the service was completed."), "completed_on"
+        )
+    if completed_on is not None:
+        if completed_on > date.today():
+            raise CaseRefused(
+                _("The completion date cannot be in the future."), "completed_on"
+            )
+        if admitted is not None and completed_on < admitted:
+            raise CaseRefused(
+                _("A service cannot be completed before the admission date."),
+                "completed_on",
+            )
+
+
+def add_service(
+    case: SupportCase,
+    by: User,
+    *,
+    service_type: str,
+    provider: str,
+    planned_on: date | None,
+    status: str,
+    completed_on: date | None,
+    outcome: str,
+    reopen_reason: str = "",
+) -> CaseService:
+    """Add a service to ``case``; a closed case is reopened first, with ``reopen_reason``.
+
+    :raise CaseRefused: for a closed case without a reason to reopen it, an unknown
+        type or status, or dates before admission or in the future.
     """
-    return 0
+    if case.status == CLOSED and not reopen_reason.strip():
+        raise CaseRefused(
+            _("This case is closed. To add a service, reopen it: say why."),
+            "reopen_reason",
+            409,
+        )
+    _check_service(
+        case,
+        service_type=service_type,
+        status=status,
+        planned_on=planned_on,
+        completed_on=completed_on,
+    )
+    if case.status == CLOSED:
+        reopen(case, by, reason=reopen_reason)
+    service = CaseService(
+        case_id=case.id,
+        service_type=service_type,
+        provider=provider.strip()[:200],
+        planned_on=planned_on,
+        status=status,
+        completed_on=completed_on if status == "completed" else None,
+        outcome=outcome.strip()[:500],
+        created_by_id=by.id,
+    )
+    db.session().add(service)
+    db.session().flush()
+    event = _event(
+        case,
+        "service_added",
+        by,
+        changes={
+            name: (None, getattr(service, name))
+            for name in _SERVICE_FIELDS
+            if getattr(service, name) not in (None, "")
+        },
+    )
+    event.service_id = service.id
+    case.updated_at = db.utcnow()
+    return service
+
+
+_SERVICE_FIELDS = (
+    "service_type",
+    "provider",
+    "planned_on",
+    "status",
+    "completed_on",
+    "outcome",
+)
+
+
+def update_service(
+    service: CaseService,
+    case: SupportCase,
+    by: User,
+    *,
+    status: str,
+    completed_on: date | None,
+    outcome: str,
+) -> None:
+    """Change a service's status, completion date and outcome, keeping the history.
+
+    :raise CaseRefused: as add_service, and for a service of a closed case.
+    """
+    if case.status == CLOSED:
+        raise CaseRefused(
+            _("This case is closed. Reopen it before you change its services."),
+            "",
+            409,
+        )
+    _check_service(
+        case,
+        service_type=service.service_type,
+        status=status,
+        planned_on=service.planned_on,
+        completed_on=completed_on,
+    )
+    before = {name: getattr(service, name) for name in _SERVICE_FIELDS}
+    service.status = status
+    service.completed_on = completed_on if status == "completed" else None
+    service.outcome = outcome.strip()[:500]
+    changes = {
+        name: (before[name], getattr(service, name))
+        for name in _SERVICE_FIELDS
+        if before[name] != getattr(service, name)
+    }
+    if changes:
+        event = _event(case, "service_changed", by, changes=changes)
+        event.service_id = service.id
 
 
 def _event(

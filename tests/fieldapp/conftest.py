@@ -402,6 +402,11 @@ def world(
         )
         db.session().add(case)
         db.session().flush()
+        from fieldapp.cases.models import CaseService
+
+        service = CaseService(case_id=case.id, service_type="counselling")
+        db.session().add(service)
+        db.session().flush()
         db.session().commit()
     return SimpleNamespace(
         users=users,
@@ -417,5 +422,6 @@ def world(
             "conflict": conflict_id,
             "rejected": rejected_id,
             "case": case.id,
+            "service": service.id,
         },
     )

@@ -114,6 +114,16 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/cases/{case}/reopen",
         rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
     ),
+    "cases.service_add_submit": (
+        "POST",
+        "/cases/{case}/services",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.service_update_submit": (
+        "POST",
+        "/cases/services/{service}",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
     "courses.index": (
         "GET",
         "/courses/",

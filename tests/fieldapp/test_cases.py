@@ -14,6 +14,7 @@ from fieldapp import db
 from fieldapp.audit.models import AccessLogEntry
 from fieldapp.cases import services
 from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import SupportCase
 from fieldapp.submissions.ingest import ingest_item
 from sync import samples
@@ -311,6 +312,7 @@ def test_a_family_can_have_a_new_case_after_the_last_one_closed(app, world, sign
             closed_on=TODAY.isoformat(),
             reason="goals_met",
             summary="Goals met.",
+            override="The counselling moves to the new case.",
         ).status_code
         == 302
     )
@@ -474,6 +476,8 @@ def test_demo_loads_cases_in_every_state_once(app, runner, monkeypatch):
             )
         )
         assert soon >= 1
+        demo_services = list(db.session().scalars(sa.select(CaseService)))
+        assert any(s.is_overdue(TODAY) for s in demo_services)
 
 
 def test_a_refusal_speaks_the_users_language(app, world, signed_in):
@@ -495,3 +499,144 @@ def test_a_refusal_speaks_the_users_language(app, world, signed_in):
     )
     assert response.status_code == 422
     assert "Mbështetja zgjat më së shumti tre vjet" in response.get_data(as_text=True)
+
+
+def test_a_service_is_added_with_its_history_and_overdue_is_computed(
+    app, world, signed_in
+):
+    case_id = _admitted(app, world)
+    client, token = signed_in("psych")
+    response = _post(
+        client,
+        token,
+        f"/cases/{case_id}/services",
+        service_type="literacy",
+        provider="Qendra, Besa",
+        planned_on=(TODAY - timedelta(days=5)).isoformat(),
+        status="planned",
+        outcome="",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        service = db.session().scalar(
+            sa.select(CaseService).where(CaseService.case_id == case_id)
+        )
+        assert (service.service_type, service.provider) == ("literacy", "Qendra, Besa")
+        assert service.is_overdue(TODAY)
+        assert not service.is_overdue(TODAY - timedelta(days=10))
+        service_id = service.id
+    page = client.get(f"/cases/family/{world.ids['family']}").get_data(as_text=True)
+    assert "overdue" in page
+    done = _post(
+        client,
+        token,
+        f"/cases/services/{service_id}",
+        **{
+            f"s{service_id}-status": "completed",
+            f"s{service_id}-completed_on": TODAY.isoformat(),
+            f"s{service_id}-outcome": "Reads short texts.",
+        },
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        events = list(
+            db.session().scalars(
+                sa.select(CaseEvent)
+                .where(CaseEvent.service_id == service_id)
+                .order_by(CaseEvent.id)
+            )
+        )
+        assert [e.kind for e in events] == ["service_added", "service_changed"]
+        assert events[1].changes["status"] == ["planned", "completed"]
+        assert events[1].changes["outcome"] == ["", "Reads short texts."]
+        assert events[1].user_id == world.users["psych"].id
+        assert not db.session().get(CaseService, service_id).is_overdue(TODAY)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"planned_on": (TODAY - timedelta(days=400)).isoformat()},
+            "before the admission",
+        ),
+        ({"status": "completed"}, "Enter the date the service was completed."),
+        (
+            {
+                "status": "completed",
+                "completed_on": (TODAY + timedelta(days=2)).isoformat(),
+            },
+            "cannot be in the future",
+        ),
+    ],
+)
+def test_a_bad_service_is_refused_and_what_was_typed_is_kept(
+    app, world, signed_in, fields, message
+):
+    case_id = _admitted(app, world)
+    client, token = signed_in("social")
+    data = {
+        "service_type": "medical",
+        "provider": "Health centre Ferizaj",
+        "status": "planned",
+    } | fields
+    response = _post(client, token, f"/cases/{case_id}/services", **data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert 'value="Health centre Ferizaj"' in page
+    with app.app_context():
+        count = db.session().scalar(
+            sa.select(sa.func.count())
+            .select_from(CaseService)
+            .where(CaseService.case_id == case_id)
+        )
+        assert count == 0
+
+
+def test_an_open_service_blocks_closure_for_a_worker(app, world, signed_in):
+    with app.app_context():
+        db.session().get(SupportCase, world.ids["case"]).admitted_on = TODAY
+        db.session().commit()
+    client, token = signed_in("social")
+    response = _post(
+        client,
+        token,
+        f"/cases/{world.ids['case']}/close",
+        closed_on=TODAY.isoformat(),
+        reason="goals_met",
+        summary="Done.",
+    )
+    assert response.status_code == 409
+    assert "still open" in response.get_data(as_text=True)
+    assert _case(app, world.ids["case"]).status == "active"
+
+
+def test_a_service_on_a_closed_case_offers_to_reopen_it(app, world, signed_in):
+    case_id = _new_case(
+        app,
+        world,
+        status="closed",
+        admitted_on=TODAY - timedelta(days=300),
+        planned_end_on=TODAY + timedelta(days=300),
+        closed_on=TODAY - timedelta(days=10),
+        closure_reason="goals_met",
+    )
+    client, token = signed_in("social")
+    page = client.get(f"/cases/family/{world.ids['family']}").get_data(as_text=True)
+    assert "adding a service reopens it" in page
+    data = {"service_type": "legal", "status": "planned", "provider": "Legal aid"}
+    refused = _post(client, token, f"/cases/{case_id}/services", **data)
+    assert refused.status_code == 409
+    assert "This case is closed." in refused.get_data(as_text=True)
+    assert _case(app, case_id).status == "closed"
+    added = _post(
+        client,
+        token,
+        f"/cases/{case_id}/services",
+        **data | {"reopen_reason": "Court hearing next month"},
+    )
+    assert added.status_code == 302
+    assert _case(app, case_id).status == "active"
+    assert [e[0] for e in _events(app, case_id)] == ["reopen", "service_added"]
+    assert _events(app, case_id)[0][3] == "Court hearing next month"

@@ -1,12 +1,12 @@
-"""support_case and case_event: case management for the rehabilitation centre
+"""support_case, case_service and case_event: case management for the centre
 
 Revision ID: 0010
 Revises: 0003
 Create Date: 2026-12-03 04:00:00
 
 A case is a family's episode of support in a programme (referred -> active -> closed,
-reopened when needed); case_event is its append-only history: who, when, why, and the
-before and after values of every change.
+reopened when needed); case_service its services; case_event is the append-only history of
+both: who, when, why, and the before and after values of every change.
 """
 
 from __future__ import annotations
@@ -66,6 +66,40 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "case_service",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("service_type", sa.String(length=32), nullable=False),
+        sa.Column("provider", sa.String(length=200), nullable=False),
+        sa.Column("planned_on", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("completed_on", sa.Date(), nullable=True),
+        sa.Column("outcome", sa.String(length=500), nullable=False),
+        sa.Column("submission_uuid", sa.Uuid(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["support_case.id"],
+            name=op.f("fk_case_service_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user.id"],
+            name=op.f("fk_case_service_created_by_id_user"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_service")),
+        sa.UniqueConstraint(
+            "submission_uuid", name=op.f("uq_case_service_submission_uuid")
+        ),
+    )
+    with op.batch_alter_table("case_service", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_service_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
         "case_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -74,12 +108,18 @@ def upgrade() -> None:
         sa.Column("to_status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("service_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("at", fieldapp.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["support_case.id"],
             name=op.f("fk_case_event_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["service_id"],
+            ["case_service.id"],
+            name=op.f("fk_case_event_service_id_case_service"),
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["user.id"], name=op.f("fk_case_event_user_id_user")
@@ -96,6 +136,9 @@ def downgrade() -> None:
     with op.batch_alter_table("case_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_event_case_id"))
     op.drop_table("case_event")
+    with op.batch_alter_table("case_service", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_service_case_id"))
+    op.drop_table("case_service")
     with op.batch_alter_table("support_case", schema=None) as batch_op:
         batch_op.drop_index("ix_support_case_status_planned_end")
         batch_op.drop_index(batch_op.f("ix_support_case_family_id"))
