@@ -59,6 +59,9 @@ FORM_READERS: dict[str, frozenset[str]] = {
     ),
     "psych_support": frozenset({Role.ADMIN, Role.COORDINATOR, Role.PSYCHOLOGIST}),
     "class_attendance": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
+    "service_record": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
 }
 
 #: Every view's rule, by endpoint; tests/fieldapp/test_access_matrix.py walks the URL map

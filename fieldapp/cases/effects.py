@@ -1,5 +1,7 @@
 """What stored submissions change in cases: an intake into a rehabilitation programme
-opens a referred case that carries the intake's referral and consent answers.
+opens a referred case that carries the intake's referral and consent answers, and a
+service recorded on a phone (form ``service_record``) joins the family's case, reopening
+it if it was closed.
 
 Registered with the dispatcher in fieldapp/submissions/effects.py, after the families'
 effects (the family must exist first). Core statements for the group, like the others.
@@ -15,8 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from fieldapp import db
+from fieldapp.cases.models import ACTIVE
+from fieldapp.cases.models import CLOSED
 from fieldapp.cases.models import REFERRED
 from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import SupportCase
 from fieldapp.db import utcnow
 from fieldapp.submissions.effects import Context
@@ -29,9 +34,23 @@ _INSERT_CASE = sa.insert(db.table_of(SupportCase)).returning(
     db.table_of(SupportCase).c.id
 )
 _INSERT_EVENT = sa.insert(db.table_of(CaseEvent))
+_CASE = db.table_of(SupportCase)
+_INSERT_SERVICE = sa.insert(db.table_of(CaseService)).returning(
+    db.table_of(CaseService).c.id
+)
 
 
 def on_stored(session: orm.Session, stored: Sequence[Stored], context: Context) -> None:
+    """Open cases from intakes, then add the services recorded on phones."""
+    _open_cases(session, stored, context)
+    records = [s for s in stored if s.form_id == "service_record" and s.family_id]
+    if records:
+        _record_services(session, records, context)
+
+
+def _open_cases(
+    session: orm.Session, stored: Sequence[Stored], context: Context
+) -> None:
     """Open a referred case for each intake into a rehabilitation programme."""
     intakes = [
         s
@@ -112,3 +131,111 @@ def referral_of(answers: Any) -> dict[str, Any]:
 
 def _yes_no(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _record_services(
+    session: orm.Session, records: Sequence[Stored], context: Context
+) -> None:
+    """Add each recorded service to its family's case: the open one, else the latest.
+
+    A closed case is reopened, with its own history entry naming the submission. A
+    family without any case keeps the service only as its submission.
+    """
+    connection = session.connection()
+    families = sorted({r.family_id for r in records if r.family_id}, key=str)
+    rows = connection.execute(
+        sa.select(_CASE.c.id, _CASE.c.family_id, _CASE.c.status)
+        .where(_CASE.c.family_id.in_(families))
+        .order_by(_CASE.c.created_at, _CASE.c.id)
+    )
+    target: dict[Any, tuple[int, str]] = {}
+    for case_id, family_id, status in rows:
+        # The last open case wins; without one, the last case of all.
+        if status != CLOSED or target.get(family_id, (0, CLOSED))[1] == CLOSED:
+            target[family_id] = (case_id, status)
+    now = utcnow()
+    author = context.author.id
+    for record in records:
+        found = target.get(record.family_id)
+        if found is None:
+            continue
+        case_id, status = found
+        answers = record.answers
+        if status == CLOSED:
+            connection.execute(
+                sa.update(_CASE)
+                .where(_CASE.c.id == case_id)
+                .values(status=ACTIVE, closed_on=None, updated_at=now)
+            )
+            connection.execute(
+                _INSERT_EVENT,
+                {
+                    "case_id": case_id,
+                    "kind": "reopen",
+                    "from_status": CLOSED,
+                    "to_status": ACTIVE,
+                    "reason": "",
+                    "changes": {
+                        "status": [CLOSED, ACTIVE],
+                        "service_record": [None, str(record.uuid)],
+                    },
+                    "user_id": author,
+                    "at": now,
+                },
+            )
+            target[record.family_id] = (case_id, ACTIVE)
+        day = _date(answers.get("service_date"))
+        state = str(answers.get("status") or "completed")
+        service = {
+            "case_id": case_id,
+            "service_type": str(answers.get("service_type") or "other")[:32],
+            "provider": str(answers.get("provider") or "")[:200],
+            "planned_on": day,
+            "status": state,
+            "completed_on": day if state == "completed" else None,
+            "outcome": str(answers.get("outcome") or "")[:500],
+            "submission_uuid": record.uuid,
+            "created_by_id": author,
+            "created_at": now,
+            "updated_at": now,
+        }
+        service_id = connection.execute(_INSERT_SERVICE, service).scalar_one()
+        connection.execute(
+            _INSERT_EVENT,
+            {
+                "case_id": case_id,
+                "kind": "service_added",
+                "from_status": "",
+                "to_status": ACTIVE if status == CLOSED else status,
+                "reason": "",
+                "changes": {
+                    name: [
+                        None,
+                        value.isoformat() if isinstance(value, date) else value,
+                    ]
+                    for name, value in service.items()
+                    if name
+                    in (
+                        "service_type",
+                        "provider",
+                        "planned_on",
+                        "status",
+                        "completed_on",
+                        "outcome",
+                    )
+                    and value not in (None, "")
+                },
+                "service_id": service_id,
+                "user_id": author,
+                "at": now,
+            },
+        )
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None

@@ -640,3 +640,86 @@ def test_a_service_on_a_closed_case_offers_to_reopen_it(app, world, signed_in):
     assert _case(app, case_id).status == "active"
     assert [e[0] for e in _events(app, case_id)] == ["reopen", "service_added"]
     assert _events(app, case_id)[0][3] == "Court hearing next month"
+
+
+def _service_record(family_id, **answers):
+    item = {
+        "uuid": str(uuid.uuid4()),
+        "form_id": "service_record",
+        "form_version": 1,
+        "subject_id": str(family_id),
+        "course_id": None,
+        "respondent_locale": "sq",
+        "answers": {
+            "service_type": "counselling",
+            "service_date": TODAY.isoformat(),
+            "status": "completed",
+            "provider": "Besa",
+            "outcome": "Calmer",
+        }
+        | answers,
+    }
+    return item
+
+
+def test_a_service_recorded_on_a_phone_lands_in_the_case_once(app, world):
+    item = _service_record(world.ids["family"])
+    with app.test_request_context():
+        social = db.session().merge(world.users["social"])
+        first = ingest_item(item, user=social, device_id=None, locale="en")
+        assert first.status == "accepted", first.errors
+        again = ingest_item(item, user=social, device_id=None, locale="en")
+        assert again.status == "duplicate"
+        db.session().commit()
+        rows = list(
+            db.session().scalars(
+                sa.select(CaseService).where(
+                    CaseService.submission_uuid == uuid.UUID(item["uuid"])
+                )
+            )
+        )
+        assert len(rows) == 1
+        service = rows[0]
+        assert service.case_id == world.ids["case"]
+        assert (service.service_type, service.status) == ("counselling", "completed")
+        assert service.completed_on == TODAY
+        assert service.created_by_id == world.users["social"].id
+        event = db.session().scalar(
+            sa.select(CaseEvent).where(CaseEvent.service_id == service.id)
+        )
+        assert event.kind == "service_added"
+        assert event.changes["outcome"] == [None, "Calmer"]
+
+
+def test_a_service_recorded_on_a_phone_reopens_a_closed_case(app, world):
+    with app.app_context():
+        case = db.session().get(SupportCase, world.ids["case"])
+        case.status, case.closed_on = "closed", TODAY
+        db.session().commit()
+    item = _service_record(world.ids["family"], status="in_progress")
+    with app.test_request_context():
+        psych = db.session().merge(world.users["psych"])
+        result = ingest_item(item, user=psych, device_id=None, locale="en")
+        assert result.status == "accepted", result.errors
+        db.session().commit()
+    case = _case(app, world.ids["case"])
+    assert (case.status, case.closed_on) == ("active", None)
+    kinds = [e[:3] for e in _events(app, world.ids["case"])]
+    assert kinds == [("reopen", "closed", "active"), ("service_added", "", "active")]
+
+
+def test_a_service_record_of_a_family_outside_the_caseload_is_refused(app, world):
+    item = _service_record(world.ids["family"])
+    with app.test_request_context():
+        social2 = db.session().merge(world.users["social2"])
+        result = ingest_item(item, user=social2, device_id=None, locale="en")
+        assert result.status == "rejected"  # not_your_family
+        db.session().commit()
+        assert (
+            db.session().scalar(
+                sa.select(sa.func.count())
+                .select_from(CaseService)
+                .where(CaseService.submission_uuid.is_not(None))
+            )
+            == 0
+        )
