@@ -8,6 +8,8 @@ from fieldapp.auth.models import LoginAttempt
 from fieldapp.auth.models import User
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import Partner
+from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.courses.models import Attendance
 from fieldapp.courses.models import Course
@@ -39,7 +41,9 @@ __all__ = [
     "LoginAttempt",
     "Member",
     "Notification",
+    "Partner",
     "PushSubscription",
+    "Referral",
     "RejectedSubmission",
     "Submission",
     "SubmissionConflict",

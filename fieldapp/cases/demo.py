@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fieldapp import db
 from fieldapp.auth.models import User
 from fieldapp.cases import services
+from fieldapp.cases.models import Partner
 from fieldapp.cases.models import SupportCase
 from fieldapp.families.models import Family
 
@@ -49,11 +50,35 @@ _SERVICES = {
 }
 
 
+_PARTNERS = [
+    ("QPS Ferizaj", "csw"),
+    ("QPS Vushtrri", "csw"),
+    ("IOM Kosovo", "iom"),
+    ("Policia e Kosovës", "police"),
+    ("QKMF Ferizaj", "health_centre"),
+    ("Ndihma juridike falas", "legal_aid"),
+    ("Zyra e punësimit Ferizaj", "employment_office"),
+]
+# family -> (partner, sent days ago, follow up in days (negative: past))
+_REFERRALS = {
+    "Berisha": [("QKMF Ferizaj", 30, -7), ("Zyra e punësimit Ferizaj", 10, 20)],
+    "Jovanović": [("Ndihma juridike falas", 60, -30)],
+}
+
+
 def load_cases(users: dict[str, User]) -> int:
     """Create the demo cases that do not exist yet; return how many cases there are."""
     session = db.session()
     today = date.today()
     by = users["coordinator"]
+    partners = {}
+    for partner_name, kind in _PARTNERS:
+        partner = session.scalar(sa.select(Partner).where(Partner.name == partner_name))
+        if partner is None:
+            partner = Partner(name=partner_name, kind=kind)
+            session.add(partner)
+        partners[partner_name] = partner
+    session.flush()
     for (
         name,
         programme,
@@ -75,7 +100,7 @@ def load_cases(users: dict[str, User]) -> int:
             referring_body=body,
             referred_on=today - timedelta(days=referred),
         )
-        case.consent_services = case.consent_data = True
+        case.consent_services = case.consent_data = case.consent_share = True
         if admission is not None:
             admitted, end = admission
             services.activate(
@@ -106,6 +131,15 @@ def load_cases(users: dict[str, User]) -> int:
                 status=status,
                 completed_on=planned_on if status == "completed" else None,
                 outcome=outcome,
+            )
+        for partner_name, sent, follow_up in _REFERRALS.get(name, []):
+            services.refer(
+                case,
+                by,
+                partner_id=partners[partner_name].id,
+                sent_on=today - timedelta(days=sent),
+                follow_up_on=today + timedelta(days=follow_up),
+                note="",
             )
         session.flush()
     return len(list(session.scalars(sa.select(SupportCase.id))))

@@ -166,3 +166,78 @@ class ServiceForm(ServiceUpdateForm):
         filters=[text],
         validators=[Length(max=500)],
     )
+
+
+PARTNER_KIND_CHOICES = [
+    ("csw", _l("Centre for Social Work")),
+    ("iom", _l("IOM")),
+    ("police", _l("Police")),
+    ("health_centre", _l("Health centre")),
+    ("legal_aid", _l("Legal aid")),
+    ("school", _l("School")),
+    ("employment_office", _l("Employment office")),
+    ("ngo", _l("Another NGO")),
+    ("other", _l("Other")),
+]
+REFERRAL_STATUS_CHOICES = [
+    ("sent", _l("Sent")),
+    ("accepted", _l("Accepted")),
+    ("declined", _l("Declined")),
+    ("done", _l("Done")),
+]
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class ConsentForm(FlaskForm):
+    """Record whether the family agrees that its information is shared with partners."""
+
+    consent_share = SelectField(
+        _l(
+            "The family agrees that its information is shared with partners it is referred to"
+        ),
+        choices=[("yes", _l("Yes")), ("no", _l("No"))],
+    )
+
+
+class ReferralForm(FlaskForm):
+    """Refer the family to a partner."""
+
+    #: choices are the active partners, set per request; the service checks the id
+    partner_id = SelectField(_l("Partner"), coerce=_int_or_none, validate_choice=False)
+    sent_on = DateField(
+        _l("Date sent"),
+        default=date.today,
+        validators=[InputRequired(message=_l("Enter the date the referral was sent."))],
+    )
+    follow_up_on = DateField(_l("Follow up on"), validators=[Optional()])
+    note = StringField(_l("Note"), filters=[text], validators=[Length(max=500)])
+    override = StringField(
+        _l("Refer without the family's consent to share, because"),
+        filters=[text],
+        validators=[Length(max=500)],
+    )
+
+
+class ReferralUpdateForm(FlaskForm):
+    """Record the partner's answer or that the referral is done."""
+
+    status = SelectField(_l("Status"), choices=REFERRAL_STATUS_CHOICES)
+    follow_up_on = DateField(_l("Follow up on"), validators=[Optional()])
+    note = StringField(_l("Note"), filters=[text], validators=[Length(max=500)])
+
+
+class PartnerForm(FlaskForm):
+    """A partner organisation."""
+
+    name = StringField(
+        _l("Name"),
+        filters=[text],
+        validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)],
+    )
+    kind = SelectField(_l("Kind"), choices=PARTNER_KIND_CHOICES)

@@ -70,6 +70,9 @@ class SupportCase(Model):
     #: the family intake's consent answers (None: not recorded by an intake)
     consent_services: orm.Mapped[bool | None]
     consent_data: orm.Mapped[bool | None]
+    #: whether the family agrees that its information is shared with partners to whom
+    #: it is referred (None: not asked yet); recorded on the case file
+    consent_share: orm.Mapped[bool | None]
     #: the intake that opened the case (None: opened on a screen)
     intake_uuid: orm.Mapped[uuid.UUID | None] = orm.mapped_column(unique=True)
     admitted_on: orm.Mapped[date | None]
@@ -110,6 +113,10 @@ class CaseEvent(Model):
     #: the service the entry is about (None: the case itself)
     service_id: orm.Mapped[int | None] = orm.mapped_column(
         sa.ForeignKey("case_service.id")
+    )
+    #: the outgoing referral the entry is about
+    referral_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey("referral.id")
     )
     user_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
@@ -168,4 +175,71 @@ class CaseService(Model):
             self.status in OPEN_SERVICE_STATUSES
             and self.planned_on is not None
             and self.planned_on < today
+        )
+
+
+#: Kinds of partner organisations.
+PARTNER_KINDS = (
+    "csw",
+    "iom",
+    "police",
+    "health_centre",
+    "legal_aid",
+    "school",
+    "employment_office",
+    "ngo",
+    "other",
+)
+#: An outgoing referral's states and moves: sent -> accepted / declined, accepted -> done.
+REFERRAL_MOVES = {
+    "sent": ("accepted", "declined"),
+    "accepted": ("done",),
+    "declined": (),
+    "done": (),
+}
+OPEN_REFERRAL_STATUSES = ("sent", "accepted")
+
+
+class Partner(Model):
+    """An organisation families are referred to; the coordinator keeps the list."""
+
+    __tablename__ = "partner"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(200), unique=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    is_active: orm.Mapped[bool] = orm.mapped_column(default=True)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+
+
+class Referral(Model):
+    """An outgoing referral of a case's family to a partner."""
+
+    __tablename__ = "referral"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("support_case.id"), index=True
+    )
+    partner_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("partner.id"))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="sent")
+    sent_on: orm.Mapped[date]
+    follow_up_on: orm.Mapped[date | None]
+    note: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
+    #: a coordinator's reason to refer without the family's consent to share
+    consent_override: orm.Mapped[str] = orm.mapped_column(sa.String(500), default="")
+    created_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow
+    )
+
+    partner: orm.Mapped[Partner] = orm.relationship(lazy="joined")
+
+    def follow_up_due(self, today: date) -> bool:
+        """Tell whether the referral is still open on or after its follow-up date."""
+        return (
+            self.status in OPEN_REFERRAL_STATUSES
+            and self.follow_up_on is not None
+            and self.follow_up_on <= today
         )

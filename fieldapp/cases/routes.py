@@ -34,12 +34,18 @@ from fieldapp.auth.models import User
 from fieldapp.cases import services
 from fieldapp.cases.forms import ActivateForm
 from fieldapp.cases.forms import CloseForm
+from fieldapp.cases.forms import ConsentForm
 from fieldapp.cases.forms import OpenCaseForm
+from fieldapp.cases.forms import PartnerForm
+from fieldapp.cases.forms import ReferralForm
+from fieldapp.cases.forms import ReferralUpdateForm
 from fieldapp.cases.forms import ReopenForm
 from fieldapp.cases.forms import ServiceForm
 from fieldapp.cases.forms import ServiceUpdateForm
 from fieldapp.cases.models import STATUSES
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import Partner
+from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.errors import NotFoundError
 from fieldapp.families.forms import PROGRAMME_CHOICES
@@ -185,8 +191,31 @@ def _render_file(
         )
         for s in case_services
     }
+    case_referrals = services.referrals_of([c.id for c in cases])
+    failed_referral = forms.get("failed_referral")
+    referral_forms = {
+        r.id: (
+            failed_referral
+            if isinstance(failed_referral, ReferralUpdateForm)
+            and failed_referral._prefix == f"r{r.id}-"
+            else ReferralUpdateForm(formdata=None, obj=r, prefix=f"r{r.id}")
+        )
+        for r in case_referrals
+    }
+    referral_form = forms.get("referral_form") or ReferralForm(formdata=None)
+    assert isinstance(referral_form, ReferralForm)  # noqa: S101 - for the type checker
+    referral_form.partner_id.choices = [
+        ("", _("Choose a partner")),
+        *((str(p.id), p.name) for p in _active_partners()),
+    ]
     return render_template(
         "cases/file.html",
+        referral_form=referral_form,
+        referrals_by_case={
+            c.id: [r for r in case_referrals if r.case_id == c.id] for c in cases
+        },
+        referral_forms=referral_forms,
+        consent_form=ConsentForm(formdata=None),
         family=family,
         cases=cases,
         current=current,
@@ -222,6 +251,10 @@ def _labels() -> dict[str, dict[str, str]]:
         "service_type": {k: str(v) for k, v in SERVICE_TYPE_CHOICES},
         "service_status": {k: str(v) for k, v in SERVICE_STATUS_CHOICES},
         "programme": {k: str(v) for k, v in PROGRAMME_CHOICES},
+        "referral_status": {
+            k: services.referral_status_label(k)
+            for k in ("sent", "accepted", "declined", "done")
+        },
         "source": {k: str(v) for k, v in REFERRAL_SOURCE_CHOICES if k},
         "reason": {k: str(v) for k, v in CLOSURE_REASON_CHOICES if k},
         "status": {s: services.status_label(s) for s in STATUSES},
@@ -232,6 +265,8 @@ def _labels() -> dict[str, dict[str, str]]:
             "reopen": _("Reopened"),
             "change": _("Changed"),
             "service_added": _("Service added"),
+            "referral_sent": _("Referred to a partner"),
+            "referral_changed": _("Referral changed"),
             "service_changed": _("Service changed"),
         },
         "filter": {
@@ -419,3 +454,144 @@ def service_update_submit(service_id: int) -> tuple[str, int] | Response:
     log.record("update", "case_service", service.id, case=case.id)
     db.session().commit()
     return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+def _active_partners() -> list[Partner]:
+    return list(
+        db.session().scalars(
+            sa.select(Partner).where(Partner.is_active.is_(True)).order_by(Partner.name)
+        )
+    )
+
+
+@bp.post("/<int:case_id>/consent")
+@require(*MANAGERS, *CASE_WORKERS)
+def consent_submit(case_id: int) -> tuple[str, int] | Response:
+    """Record whether the family agrees that its information goes to partners."""
+    case = get_case_or_404(g.user, case_id)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, failed_case=case)
+    consent = form.consent_share.data == "yes"
+    services.set_consent_share(case, g.user, consent=consent)
+    log.record("consent", "case", case.id, consent_share=consent)
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.post("/<int:case_id>/referrals")
+@require(*MANAGERS, *CASE_WORKERS)
+def referral_add_submit(case_id: int) -> tuple[str, int] | Response:
+    """Refer the family to a partner: only with its consent, or a coordinator's reason."""
+    case = get_case_or_404(g.user, case_id)
+    form = ReferralForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, referral_form=form, failed_case=case)
+    assert form.sent_on.data  # noqa: S101 - required
+    # Only a coordinator (or an admin) may refer without the family's consent.
+    override = (form.override.data or "") if is_manager(g.user) else ""
+    try:
+        referral = services.refer(
+            case,
+            g.user,
+            partner_id=form.partner_id.data,
+            sent_on=form.sent_on.data,
+            follow_up_on=form.follow_up_on.data,
+            note=form.note.data or "",
+            override=override,
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "referral_form", error)
+    if referral.consent_override:
+        log.record(
+            "refer_without_consent",
+            "referral",
+            referral.id,
+            case=case.id,
+            reason=referral.consent_override,
+        )
+    else:
+        log.record("create", "referral", referral.id, case=case.id)
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.post("/referrals/<int:referral_id>")
+@require(*MANAGERS, *CASE_WORKERS)
+def referral_update_submit(referral_id: int) -> tuple[str, int] | Response:
+    """Record a partner's answer, the follow-up date, or that a referral is done."""
+    referral = db.session().get(Referral, referral_id)
+    if referral is None:
+        raise NotFoundError()
+    case = get_case_or_404(g.user, referral.case_id)
+    form = ReferralUpdateForm(prefix=f"r{referral.id}")
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, failed_referral=form, failed_case=case)
+    try:
+        services.move_referral(
+            referral,
+            case,
+            g.user,
+            status=form.status.data or "",
+            follow_up_on=form.follow_up_on.data,
+            note=form.note.data or "",
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "failed_referral", error)
+    log.record("update", "referral", referral.id, case=case.id)
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.get("/partners")
+@require(*MANAGERS)
+def partners() -> str:
+    """List the partner organisations, with a form to add one."""
+    return _render_partners(PartnerForm(formdata=None))[0]
+
+
+def _render_partners(form: PartnerForm, status: int = 200) -> tuple[str, int]:
+    from fieldapp.cases.forms import PARTNER_KIND_CHOICES
+
+    rows = db.session().scalars(
+        sa.select(Partner).order_by(Partner.is_active.desc(), Partner.name)
+    )
+    return render_template(
+        "cases/partners.html",
+        partners=list(rows),
+        form=form,
+        kinds={k: str(v) for k, v in PARTNER_KIND_CHOICES},
+    ), status
+
+
+@bp.post("/partners")
+@require(*MANAGERS)
+def partner_add_submit() -> tuple[str, int] | Response:
+    """Add a partner organisation."""
+    form = PartnerForm()
+    if not form.validate_on_submit():
+        return _render_partners(form, 422)
+    name = form.name.data or ""
+    taken = db.session().scalar(sa.select(Partner.id).where(Partner.name == name))
+    if taken is not None:
+        form.name.errors = [_("A partner with this name is already on the list.")]
+        return _render_partners(form, 409)
+    partner = Partner(name=name, kind=form.kind.data or "other")
+    db.session().add(partner)
+    db.session().flush()
+    log.record("create", "partner", partner.id)
+    db.session().commit()
+    return redirect(url_for("cases.partners"))
+
+
+@bp.post("/partners/<int:partner_id>/toggle")
+@require(*MANAGERS)
+def partner_toggle_submit(partner_id: int) -> Response:
+    """Retire a partner from the list (its referrals stay), or bring it back."""
+    partner = db.session().get(Partner, partner_id)
+    if partner is None:
+        raise NotFoundError()
+    partner.is_active = not partner.is_active
+    log.record("update", "partner", partner.id, is_active=partner.is_active)
+    db.session().commit()
+    return redirect(url_for("cases.partners"))

@@ -20,13 +20,17 @@ from fieldapp.auth.models import User
 from fieldapp.cases.models import ACTIVE
 from fieldapp.cases.models import CLOSED
 from fieldapp.cases.models import CLOSURE_REASONS
+from fieldapp.cases.models import OPEN_REFERRAL_STATUSES
 from fieldapp.cases.models import OPEN_SERVICE_STATUSES
+from fieldapp.cases.models import REFERRAL_MOVES
 from fieldapp.cases.models import REFERRED
 from fieldapp.cases.models import SERVICE_STATUSES
 from fieldapp.cases.models import SERVICE_TYPES
 from fieldapp.cases.models import TRANSITIONS
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import Partner
+from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.families.models import Family
 
@@ -75,16 +79,16 @@ def history_of(case_ids: list[int]) -> list[CaseEvent]:
 
 
 def open_items(case: SupportCase) -> int:
-    """Return how many services (and, later, referrals) of ``case`` are still open."""
-    count = db.session().scalar(
-        sa.select(sa.func.count())
-        .select_from(CaseService)
-        .where(
-            CaseService.case_id == case.id,
-            CaseService.status.in_(OPEN_SERVICE_STATUSES),
-        )
+    """Return how many services and outgoing referrals of ``case`` are still open."""
+    services = sa.select(sa.func.count()).where(
+        CaseService.case_id == case.id,
+        CaseService.status.in_(OPEN_SERVICE_STATUSES),
     )
-    return int(count or 0)
+    referrals = sa.select(sa.func.count()).where(
+        Referral.case_id == case.id, Referral.status.in_(OPEN_REFERRAL_STATUSES)
+    )
+    session = db.session()
+    return int(session.scalar(services) or 0) + int(session.scalar(referrals) or 0)
 
 
 def services_of(case_ids: list[int]) -> list[CaseService]:
@@ -485,5 +489,156 @@ def status_label(status: str) -> str:
         REFERRED: _("referred"),
         ACTIVE: _("active"),
         CLOSED: _("closed"),
+    }
+    return labels.get(status, status)
+
+
+def set_consent_share(case: SupportCase, by: User, *, consent: bool) -> None:
+    """Record whether the family agrees that its information goes to partners."""
+    changes = _set(case, consent_share=consent)
+    if changes["consent_share"][0] != consent:
+        _event(case, "change", by, changes=changes)
+
+
+def referrals_of(case_ids: list[int]) -> list[Referral]:
+    """Return the outgoing referrals of the given cases: open ones first."""
+    if not case_ids:
+        return []
+    query = (
+        sa.select(Referral)
+        .where(Referral.case_id.in_(case_ids))
+        .order_by(
+            Referral.status.not_in(OPEN_REFERRAL_STATUSES),
+            Referral.follow_up_on.asc().nulls_last(),
+            Referral.id,
+        )
+    )
+    return list(db.session().scalars(query))
+
+
+def refer(
+    case: SupportCase,
+    by: User,
+    *,
+    partner_id: int | None,
+    sent_on: date,
+    follow_up_on: date | None,
+    note: str,
+    override: str = "",
+) -> Referral:
+    """Refer the family of ``case`` to a partner.
+
+    Without the family's consent to share, only a coordinator's written ``override``
+    lets it go (the caller writes that reason to the access log).
+    :raise CaseRefused: for a closed case, an unknown or retired partner, no consent
+        and no override, or a sent date in the future or a follow-up before it.
+    """
+    if case.status == CLOSED:
+        raise CaseRefused(
+            _("This case is closed. Reopen it before you refer the family."), "", 409
+        )
+    partner = db.session().get(Partner, partner_id) if partner_id else None
+    if partner is None or not partner.is_active:
+        raise CaseRefused(_("Choose a partner from the list."), "partner_id")
+    if sent_on > date.today():
+        raise CaseRefused(_("The referral date cannot be in the future."), "sent_on")
+    if follow_up_on is not None and follow_up_on < sent_on:
+        raise CaseRefused(
+            _("The follow-up date cannot be before the referral."), "follow_up_on"
+        )
+    if case.consent_share is not True and not override.strip():
+        raise CaseRefused(
+            _(
+                "The family has not agreed that its information is shared with "
+                "partners, so it cannot be referred. Record the family's consent "
+                "first; only a coordinator may refer without it, with a written reason."
+            ),
+            "override",
+            409,
+        )
+    referral = Referral(
+        case_id=case.id,
+        partner_id=partner.id,
+        status="sent",
+        sent_on=sent_on,
+        follow_up_on=follow_up_on,
+        note=note.strip()[:500],
+        consent_override=override.strip()[:500]
+        if case.consent_share is not True
+        else "",
+        created_by_id=by.id,
+    )
+    db.session().add(referral)
+    db.session().flush()
+    event = _event(
+        case,
+        "referral_sent",
+        by,
+        reason=referral.consent_override,
+        changes={
+            "partner": (None, partner.name),
+            "sent_on": (None, sent_on),
+            "follow_up_on": (None, follow_up_on),
+        },
+    )
+    event.referral_id = referral.id
+    return referral
+
+
+def move_referral(
+    referral: Referral,
+    case: SupportCase,
+    by: User,
+    *,
+    status: str,
+    follow_up_on: date | None,
+    note: str,
+) -> None:
+    """Record the partner's answer (accepted, declined) or that the referral is done.
+
+    :raise CaseRefused: for a move that skips or reverses a state, or a follow-up
+        before the referral.
+    """
+    if status != referral.status and status not in REFERRAL_MOVES.get(
+        referral.status, ()
+    ):
+        raise CaseRefused(
+            _(
+                "A referral that is %(status)s cannot become %(target)s.",
+                status=referral_status_label(referral.status),
+                target=referral_status_label(status),
+            ),
+            "status",
+            409,
+        )
+    if follow_up_on is not None and follow_up_on < referral.sent_on:
+        raise CaseRefused(
+            _("The follow-up date cannot be before the referral."), "follow_up_on"
+        )
+    before = {
+        "status": referral.status,
+        "follow_up_on": referral.follow_up_on,
+        "note": referral.note,
+    }
+    referral.status = status
+    referral.follow_up_on = follow_up_on
+    referral.note = note.strip()[:500]
+    changes = {
+        name: (old, getattr(referral, name))
+        for name, old in before.items()
+        if old != getattr(referral, name)
+    }
+    if changes:
+        event = _event(case, "referral_changed", by, changes=changes)
+        event.referral_id = referral.id
+
+
+def referral_status_label(status: str) -> str:
+    """Return a referral status in the user's language."""
+    labels: dict[str, str] = {
+        "sent": _("sent"),
+        "accepted": _("accepted"),
+        "declined": _("declined"),
+        "done": _("done"),
     }
     return labels.get(status, status)

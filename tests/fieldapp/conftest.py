@@ -406,6 +406,16 @@ def world(
 
         service = CaseService(case_id=case.id, service_type="counselling")
         db.session().add(service)
+        from fieldapp.cases.models import Partner
+        from fieldapp.cases.models import Referral
+
+        partner = Partner(name="QPS Prishtinë", kind="csw")
+        db.session().add(partner)
+        db.session().flush()
+        referral = Referral(
+            case_id=case.id, partner_id=partner.id, sent_on=date.today()
+        )
+        db.session().add(referral)
         db.session().flush()
         db.session().commit()
     return SimpleNamespace(
@@ -423,5 +433,7 @@ def world(
             "rejected": rejected_id,
             "case": case.id,
             "service": service.id,
+            "partner": partner.id,
+            "referral": referral.id,
         },
     )

@@ -124,6 +124,28 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/cases/services/{service}",
         rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
     ),
+    "cases.consent_submit": (
+        "POST",
+        "/cases/{case}/consent",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.referral_add_submit": (
+        "POST",
+        "/cases/{case}/referrals",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.referral_update_submit": (
+        "POST",
+        "/cases/referrals/{referral}",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.partners": ("GET", "/cases/partners", rule(MANAGERS)),
+    "cases.partner_add_submit": ("POST", "/cases/partners", rule(MANAGERS)),
+    "cases.partner_toggle_submit": (
+        "POST",
+        "/cases/partners/{partner}/toggle",
+        rule(MANAGERS),
+    ),
     "courses.index": (
         "GET",
         "/courses/",

@@ -15,6 +15,8 @@ from fieldapp.audit.models import AccessLogEntry
 from fieldapp.cases import services
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import Partner
+from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.submissions.ingest import ingest_item
 from sync import samples
@@ -205,13 +207,14 @@ def test_a_transition_that_skips_a_state_is_refused(app, world, signed_in):
     assert _events(app, active) == []
 
 
-def _admitted(app, world) -> int:
+def _admitted(app, world, **fields) -> int:
     return _new_case(
         app,
         world,
         status="active",
         admitted_on=TODAY - timedelta(days=200),
         planned_end_on=TODAY + timedelta(days=500),
+        **fields,
     )
 
 
@@ -723,3 +726,167 @@ def test_a_service_record_of_a_family_outside_the_caseload_is_refused(app, world
             )
             == 0
         )
+
+
+def _partner(app, name="IOM Kosovo", active=True) -> int:
+    with app.app_context():
+        partner = Partner(name=name, kind="iom", is_active=active)
+        db.session().add(partner)
+        db.session().commit()
+        return partner.id
+
+
+def _referrals(app, case_id):
+    with app.app_context():
+        return [
+            (r.partner_id, r.status, r.consent_override)
+            for r in db.session().scalars(
+                sa.select(Referral)
+                .where(Referral.case_id == case_id)
+                .order_by(Referral.id)
+            )
+        ]
+
+
+def test_a_referral_without_consent_to_share_is_refused_with_a_clear_message(
+    app, world, signed_in
+):
+    case_id = _admitted(app, world)
+    partner = _partner(app)
+    client, token = signed_in("social")
+    data = {
+        "partner_id": str(partner),
+        "sent_on": TODAY.isoformat(),
+        "note": "needs a lawyer",
+        "override": "I am sure",  # not a coordinator: ignored
+    }
+    refused = _post(client, token, f"/cases/{case_id}/referrals", **data)
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "has not agreed that its information is shared with partners" in page
+    assert 'value="needs a lawyer"' in page
+    assert _referrals(app, case_id) == []
+    # Once the family agrees, the same referral goes through, with its history.
+    assert (
+        _post(
+            client, token, f"/cases/{case_id}/consent", consent_share="yes"
+        ).status_code
+        == 302
+    )
+    sent = _post(client, token, f"/cases/{case_id}/referrals", **data)
+    assert sent.status_code == 302
+    assert _referrals(app, case_id) == [(partner, "sent", "")]
+    kinds = [e[0] for e in _events(app, case_id)]
+    assert kinds == ["change", "referral_sent"]
+
+
+def test_a_coordinator_may_refer_without_consent_and_the_reason_is_logged(
+    app, world, signed_in
+):
+    case_id = _admitted(app, world)
+    partner = _partner(app)
+    client, token = signed_in("coordinator")
+    data = {"partner_id": str(partner), "sent_on": TODAY.isoformat()}
+    assert (
+        _post(client, token, f"/cases/{case_id}/referrals", **data).status_code == 409
+    )
+    ok = _post(
+        client,
+        token,
+        f"/cases/{case_id}/referrals",
+        **data | {"override": "Immediate danger: police protection needed"},
+    )
+    assert ok.status_code == 302
+    assert _referrals(app, case_id) == [
+        (partner, "sent", "Immediate danger: police protection needed")
+    ]
+    with app.app_context():
+        entry = db.session().scalar(
+            sa.select(AccessLogEntry).where(
+                AccessLogEntry.action == "refer_without_consent"
+            )
+        )
+        assert entry is not None
+        assert entry.detail["reason"] == "Immediate danger: police protection needed"
+        assert entry.user_id == world.users["coordinator"].id
+
+
+def test_a_referral_to_an_unknown_or_retired_partner_is_refused(app, world, signed_in):
+    case_id = _admitted(app, world, consent_share=True)
+    retired = _partner(app, "Old NGO", active=False)
+    client, token = signed_in("social")
+    for partner in ("999999", str(retired), ""):
+        response = _post(
+            client,
+            token,
+            f"/cases/{case_id}/referrals",
+            partner_id=partner,
+            sent_on=TODAY.isoformat(),
+        )
+        assert response.status_code == 422
+        assert "Choose a partner from the list." in response.get_data(as_text=True)
+    assert _referrals(app, case_id) == []
+
+
+def test_referral_status_moves_sent_accepted_done_and_no_skipping(
+    app, world, signed_in
+):
+    referral = world.ids["referral"]
+    client, token = signed_in("social")
+
+    def move(status, follow_up=""):
+        return _post(
+            client,
+            token,
+            f"/cases/referrals/{referral}",
+            **{
+                f"r{referral}-status": status,
+                f"r{referral}-follow_up_on": follow_up,
+                f"r{referral}-note": "",
+            },
+        )
+
+    skipped = move("done")
+    assert skipped.status_code == 409
+    assert "A referral that is sent cannot become done." in skipped.get_data(
+        as_text=True
+    )
+    early = move("accepted", (TODAY - timedelta(days=3)).isoformat())
+    assert early.status_code == 422
+    assert move("accepted", (TODAY + timedelta(days=14)).isoformat()).status_code == 302
+    assert move("done").status_code == 302
+    assert move("sent").status_code == 409
+    with app.app_context():
+        changes = [
+            e.changes["status"]
+            for e in db.session().scalars(
+                sa.select(CaseEvent)
+                .where(CaseEvent.referral_id == referral)
+                .order_by(CaseEvent.id)
+            )
+        ]
+    assert changes == [["sent", "accepted"], ["accepted", "done"]]
+
+
+def test_partners_are_kept_by_the_coordinator(app, world, signed_in):
+    client, token = signed_in("coordinator")
+    assert (
+        _post(
+            client, token, "/cases/partners", name="Legal aid Peja", kind="legal_aid"
+        ).status_code
+        == 302
+    )
+    again = _post(client, token, "/cases/partners", name="Legal aid Peja", kind="other")
+    assert again.status_code == 409
+    assert "already on the list" in again.get_data(as_text=True)
+    empty = _post(client, token, "/cases/partners", name="", kind="other")
+    assert empty.status_code == 422
+    with app.app_context():
+        partner = db.session().scalar(
+            sa.select(Partner).where(Partner.name == "Legal aid Peja")
+        )
+    _post(client, token, f"/cases/partners/{partner.id}/toggle")
+    with app.app_context():
+        assert db.session().get(Partner, partner.id).is_active is False
+    page = client.get(f"/cases/family/{world.ids['family']}").get_data(as_text=True)
+    assert "Legal aid Peja" not in page

@@ -1,12 +1,13 @@
-"""support_case, case_service and case_event: case management for the centre
+"""support_case, case_service, partner, referral, case_event: case management
 
 Revision ID: 0010
 Revises: 0003
 Create Date: 2026-12-03 04:00:00
 
 A case is a family's episode of support in a programme (referred -> active -> closed,
-reopened when needed); case_service its services; case_event is the append-only history of
-both: who, when, why, and the before and after values of every change.
+reopened when needed); case_service its services, referral its outgoing referrals to
+a partner (the coordinator's list); case_event is the append-only history of them
+all: who, when, why, and the before and after values of every change.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def upgrade() -> None:
         sa.Column("referred_on", sa.Date(), nullable=True),
         sa.Column("consent_services", sa.Boolean(), nullable=True),
         sa.Column("consent_data", sa.Boolean(), nullable=True),
+        sa.Column("consent_share", sa.Boolean(), nullable=True),
         sa.Column("intake_uuid", sa.Uuid(), nullable=True),
         sa.Column("admitted_on", sa.Date(), nullable=True),
         sa.Column("planned_end_on", sa.Date(), nullable=True),
@@ -100,6 +102,48 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "partner",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_partner")),
+        sa.UniqueConstraint("name", name=op.f("uq_partner_name")),
+    )
+
+    op.create_table(
+        "referral",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("sent_on", sa.Date(), nullable=False),
+        sa.Column("follow_up_on", sa.Date(), nullable=True),
+        sa.Column("note", sa.String(length=500), nullable=False),
+        sa.Column("consent_override", sa.String(length=500), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["support_case.id"],
+            name=op.f("fk_referral_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name=op.f("fk_referral_created_by_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"], ["partner.id"], name=op.f("fk_referral_partner_id_partner")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_referral")),
+    )
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_referral_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
         "case_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -109,12 +153,18 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("referral_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("at", fieldapp.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["support_case.id"],
             name=op.f("fk_case_event_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["referral_id"],
+            ["referral.id"],
+            name=op.f("fk_case_event_referral_id_referral"),
         ),
         sa.ForeignKeyConstraint(
             ["service_id"],
@@ -136,6 +186,10 @@ def downgrade() -> None:
     with op.batch_alter_table("case_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_event_case_id"))
     op.drop_table("case_event")
+    with op.batch_alter_table("referral", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_referral_case_id"))
+    op.drop_table("referral")
+    op.drop_table("partner")
     with op.batch_alter_table("case_service", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_service_case_id"))
     op.drop_table("case_service")
