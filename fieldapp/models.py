@@ -7,8 +7,10 @@ from fieldapp.auth.models import AuthSession
 from fieldapp.auth.models import LoginAttempt
 from fieldapp.auth.models import User
 from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseGoal
 from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import Partner
+from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.courses.models import Attendance
@@ -33,6 +35,7 @@ __all__ = [
     "Attendance",
     "AuthSession",
     "CaseEvent",
+    "CaseGoal",
     "CaseService",
     "Course",
     "Device",
@@ -42,6 +45,7 @@ __all__ = [
     "Member",
     "Notification",
     "Partner",
+    "PlanReview",
     "PushSubscription",
     "Referral",
     "RejectedSubmission",

@@ -66,6 +66,19 @@ _REFERRALS = {
 }
 
 
+# family -> (area, goal, target in days)
+_GOALS = {
+    "Berisha": [
+        ("safety", "Plan sigurie i dakorduar dhe i njohur nga fëmijët", 30),
+        ("employment_job_skills", "Punë me kohë të plotë ose kurs profesional", 60),
+    ],
+    "Jovanović": [
+        ("housing", "Smeštaj posle izlaska iz centra", 400),
+        ("psychological_wellbeing", "Redovne seanse, bolji san", 200),
+    ],
+}
+
+
 def load_cases(users: dict[str, User]) -> int:
     """Create the demo cases that do not exist yet; return how many cases there are."""
     session = db.session()
@@ -120,6 +133,14 @@ def load_cases(users: dict[str, User]) -> int:
             )
         if reopened:
             services.reopen(case, by, reason="Familja kërkoi sërish mbështetje.")
+        for area, text, target in _GOALS.get(name, []):
+            services.add_goal(
+                case,
+                by,
+                area=area,
+                description=text,
+                target_on=today + timedelta(days=target),
+            )
         for kind, provider, planned, status, outcome in _SERVICES.get(name, []):
             planned_on = today + timedelta(days=planned)
             services.add_service(

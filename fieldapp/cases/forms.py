@@ -241,3 +241,49 @@ class PartnerForm(FlaskForm):
         validators=[DataRequired(message=_l("Enter the name.")), Length(max=200)],
     )
     kind = SelectField(_l("Kind"), choices=PARTNER_KIND_CHOICES)
+
+
+GOAL_AREA_CHOICES = [
+    ("safety", _l("Safety")),
+    ("health", _l("Health")),
+    ("psychological_wellbeing", _l("Psychological wellbeing")),
+    ("housing", _l("Housing")),
+    ("education_literacy", _l("Education and literacy")),
+    ("employment_job_skills", _l("Employment and job skills")),
+    ("legal", _l("Legal")),
+    ("family_relations", _l("Family relations")),
+]
+GOAL_STATUS_CHOICES = [
+    ("not_started", _l("Not started")),
+    ("in_progress", _l("In progress")),
+    ("achieved", _l("Achieved")),
+    ("not_achieved", _l("Not achieved")),
+]
+
+
+class GoalForm(FlaskForm):
+    """A goal of the case plan."""
+
+    area = SelectField(_l("Area"), choices=GOAL_AREA_CHOICES)
+    description = StringField(
+        _l("Goal"),
+        filters=[text],
+        validators=[DataRequired(message=_l("Describe the goal.")), Length(max=500)],
+    )
+    target_on = DateField(_l("Target date"), validators=[Optional()])
+
+
+class ReviewForm(FlaskForm):
+    """A plan review; each goal's status and note are read as goal-<id>-status/-note."""
+
+    reviewed_on = DateField(
+        _l("Date of the review"),
+        default=date.today,
+        validators=[InputRequired(message=_l("Enter the date of the review."))],
+    )
+    summary = TextAreaField(
+        _l("Summary of the review"), filters=[text], validators=[Length(max=4000)]
+    )
+    next_review_on = DateField(
+        _l("Next review (90 days later if left empty)"), validators=[Optional()]
+    )

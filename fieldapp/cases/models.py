@@ -78,6 +78,8 @@ class SupportCase(Model):
     admitted_on: orm.Mapped[date | None]
     #: at most three years after admission
     planned_end_on: orm.Mapped[date | None]
+    #: when the case plan is next reviewed (90 days after admission, then after each)
+    next_review_on: orm.Mapped[date | None]
     closed_on: orm.Mapped[date | None]
     closure_reason: orm.Mapped[str] = orm.mapped_column(sa.String(32), default="")
     closure_other: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
@@ -114,6 +116,8 @@ class CaseEvent(Model):
     service_id: orm.Mapped[int | None] = orm.mapped_column(
         sa.ForeignKey("case_service.id")
     )
+    #: the plan goal the entry is about
+    goal_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("case_goal.id"))
     #: the outgoing referral the entry is about
     referral_id: orm.Mapped[int | None] = orm.mapped_column(
         sa.ForeignKey("referral.id")
@@ -243,3 +247,57 @@ class Referral(Model):
             and self.follow_up_on is not None
             and self.follow_up_on <= today
         )
+
+
+#: Areas of a case plan's goals (the seeds' areas of support).
+GOAL_AREAS = (
+    "safety",
+    "health",
+    "psychological_wellbeing",
+    "housing",
+    "education_literacy",
+    "employment_job_skills",
+    "legal",
+    "family_relations",
+)
+GOAL_STATUSES = ("not_started", "in_progress", "achieved", "not_achieved")
+#: Days between plan reviews, by default.
+REVIEW_EVERY_DAYS = 90
+
+
+class CaseGoal(Model):
+    """A dated goal of a case plan, in one area."""
+
+    __tablename__ = "case_goal"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("support_case.id"), index=True
+    )
+    area: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    description: orm.Mapped[str] = orm.mapped_column(sa.String(500))
+    target_on: orm.Mapped[date | None]
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="not_started")
+    created_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    updated_at: orm.Mapped[datetime] = orm.mapped_column(
+        default=utcnow, onupdate=utcnow
+    )
+
+
+class PlanReview(Model):
+    """A review of a case plan: progress on each goal, and when the next one is due."""
+
+    __tablename__ = "plan_review"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("support_case.id"), index=True
+    )
+    reviewed_on: orm.Mapped[date]
+    summary: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    #: goal id (as text) -> {"status": ..., "note": ...}
+    progress: orm.Mapped[dict[str, Any]] = orm.mapped_column(sa.JSON, default=dict)
+    next_review_on: orm.Mapped[date]
+    reviewed_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)

@@ -35,11 +35,13 @@ from fieldapp.cases import services
 from fieldapp.cases.forms import ActivateForm
 from fieldapp.cases.forms import CloseForm
 from fieldapp.cases.forms import ConsentForm
+from fieldapp.cases.forms import GoalForm
 from fieldapp.cases.forms import OpenCaseForm
 from fieldapp.cases.forms import PartnerForm
 from fieldapp.cases.forms import ReferralForm
 from fieldapp.cases.forms import ReferralUpdateForm
 from fieldapp.cases.forms import ReopenForm
+from fieldapp.cases.forms import ReviewForm
 from fieldapp.cases.forms import ServiceForm
 from fieldapp.cases.forms import ServiceUpdateForm
 from fieldapp.cases.models import STATUSES
@@ -192,6 +194,8 @@ def _render_file(
         for s in case_services
     }
     case_referrals = services.referrals_of([c.id for c in cases])
+    case_goals = services.goals_of([c.id for c in cases])
+    case_reviews = services.reviews_of([c.id for c in cases])
     failed_referral = forms.get("failed_referral")
     referral_forms = {
         r.id: (
@@ -216,6 +220,15 @@ def _render_file(
         },
         referral_forms=referral_forms,
         consent_form=ConsentForm(formdata=None),
+        goal_form=forms.get("goal_form") or GoalForm(formdata=None),
+        review_form=forms.get("review_form") or ReviewForm(formdata=None),
+        goals_by_case={
+            c.id: [g for g in case_goals if g.case_id == c.id] for c in cases
+        },
+        reviews_by_case={
+            c.id: [r for r in case_reviews if r.case_id == c.id] for c in cases
+        },
+        typed=request.form if request.method == "POST" else {},
         family=family,
         cases=cases,
         current=current,
@@ -243,6 +256,8 @@ def _render_file(
 def _labels() -> dict[str, dict[str, str]]:
     """Return the labels of codes shown on the case file, in the user's language."""
     from fieldapp.cases.forms import CLOSURE_REASON_CHOICES
+    from fieldapp.cases.forms import GOAL_AREA_CHOICES
+    from fieldapp.cases.forms import GOAL_STATUS_CHOICES
     from fieldapp.cases.forms import REFERRAL_SOURCE_CHOICES
     from fieldapp.cases.forms import SERVICE_STATUS_CHOICES
     from fieldapp.cases.forms import SERVICE_TYPE_CHOICES
@@ -251,6 +266,8 @@ def _labels() -> dict[str, dict[str, str]]:
         "service_type": {k: str(v) for k, v in SERVICE_TYPE_CHOICES},
         "service_status": {k: str(v) for k, v in SERVICE_STATUS_CHOICES},
         "programme": {k: str(v) for k, v in PROGRAMME_CHOICES},
+        "goal_area": {k: str(v) for k, v in GOAL_AREA_CHOICES},
+        "goal_status": {k: str(v) for k, v in GOAL_STATUS_CHOICES},
         "referral_status": {
             k: services.referral_status_label(k)
             for k in ("sent", "accepted", "declined", "done")
@@ -266,6 +283,9 @@ def _labels() -> dict[str, dict[str, str]]:
             "change": _("Changed"),
             "service_added": _("Service added"),
             "referral_sent": _("Referred to a partner"),
+            "goal_added": _("Goal added"),
+            "goal_changed": _("Goal changed"),
+            "plan_reviewed": _("Plan reviewed"),
             "referral_changed": _("Referral changed"),
             "service_changed": _("Service changed"),
         },
@@ -595,3 +615,61 @@ def partner_toggle_submit(partner_id: int) -> Response:
     log.record("update", "partner", partner.id, is_active=partner.is_active)
     db.session().commit()
     return redirect(url_for("cases.partners"))
+
+
+@bp.post("/<int:case_id>/goals")
+@require(*MANAGERS, *CASE_WORKERS)
+def goal_add_submit(case_id: int) -> tuple[str, int] | Response:
+    """Add a goal to a case plan."""
+    case = get_case_or_404(g.user, case_id)
+    form = GoalForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, goal_form=form, failed_case=case)
+    try:
+        goal = services.add_goal(
+            case,
+            g.user,
+            area=form.area.data or "",
+            description=form.description.data or "",
+            target_on=form.target_on.data,
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "goal_form", error)
+    log.record("create", "case_goal", goal.id, case=case.id)
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.post("/<int:case_id>/reviews")
+@require(*MANAGERS, *CASE_WORKERS)
+def review_submit(case_id: int) -> tuple[str, int] | Response:
+    """Review a case plan: progress on each goal, and the next review date."""
+    case = get_case_or_404(g.user, case_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return _render_file(case.family, 422, review_form=form, failed_case=case)
+    assert form.reviewed_on.data  # noqa: S101 - required
+    progress: dict[int, tuple[str, str]] = {}
+    for key, value in request.form.items():
+        parts = key.split("-")
+        if len(parts) == 3 and parts[0] == "goal" and parts[2] == "status":
+            try:
+                goal_id = int(parts[1])
+            except ValueError:
+                continue
+            note = request.form.get(f"goal-{goal_id}-note", "")
+            progress[goal_id] = (value, note)
+    try:
+        review = services.review_plan(
+            case,
+            g.user,
+            reviewed_on=form.reviewed_on.data,
+            summary=form.summary.data or "",
+            progress=progress,
+            next_review_on=form.next_review_on.data,
+        )
+    except services.CaseRefused as error:
+        return _refused(case, form, "review_form", error)
+    log.record("review", "case", case.id, review=review.id)
+    db.session().commit()
+    return redirect(url_for("cases.file", family_id=case.family_id))

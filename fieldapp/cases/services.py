@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,16 +21,21 @@ from fieldapp.auth.models import User
 from fieldapp.cases.models import ACTIVE
 from fieldapp.cases.models import CLOSED
 from fieldapp.cases.models import CLOSURE_REASONS
+from fieldapp.cases.models import GOAL_AREAS
+from fieldapp.cases.models import GOAL_STATUSES
 from fieldapp.cases.models import OPEN_REFERRAL_STATUSES
 from fieldapp.cases.models import OPEN_SERVICE_STATUSES
 from fieldapp.cases.models import REFERRAL_MOVES
 from fieldapp.cases.models import REFERRED
+from fieldapp.cases.models import REVIEW_EVERY_DAYS
 from fieldapp.cases.models import SERVICE_STATUSES
 from fieldapp.cases.models import SERVICE_TYPES
 from fieldapp.cases.models import TRANSITIONS
 from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseGoal
 from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import Partner
+from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.families.models import Family
@@ -383,7 +389,12 @@ def activate(
     check_planned_end(admitted_on, planned_end_on)
     before = case.status
     changes = _set(
-        case, status=ACTIVE, admitted_on=admitted_on, planned_end_on=planned_end_on
+        case,
+        status=ACTIVE,
+        admitted_on=admitted_on,
+        planned_end_on=planned_end_on,
+        next_review_on=case.next_review_on
+        or admitted_on + timedelta(days=REVIEW_EVERY_DAYS),
     )
     _event(case, kind, by, before=before, reason=note, changes=changes)
 
@@ -642,3 +653,147 @@ def referral_status_label(status: str) -> str:
         "done": _("done"),
     }
     return labels.get(status, status)
+
+
+def goals_of(case_ids: list[int]) -> list[CaseGoal]:
+    """Return the plan goals of the given cases, by area then target date."""
+    if not case_ids:
+        return []
+    query = (
+        sa.select(CaseGoal)
+        .where(CaseGoal.case_id.in_(case_ids))
+        .order_by(CaseGoal.area, CaseGoal.target_on.asc().nulls_last(), CaseGoal.id)
+    )
+    return list(db.session().scalars(query))
+
+
+def reviews_of(case_ids: list[int]) -> list[PlanReview]:
+    """Return the plan reviews of the given cases, newest first."""
+    if not case_ids:
+        return []
+    query = (
+        sa.select(PlanReview)
+        .where(PlanReview.case_id.in_(case_ids))
+        .order_by(PlanReview.reviewed_on.desc(), PlanReview.id.desc())
+    )
+    return list(db.session().scalars(query))
+
+
+def add_goal(
+    case: SupportCase,
+    by: User,
+    *,
+    area: str,
+    description: str,
+    target_on: date | None,
+) -> CaseGoal:
+    """Add a goal to the plan of ``case``.
+
+    :raise CaseRefused: for a closed case, an unknown area, no description, or a
+        target date before admission or after the planned end.
+    """
+    if case.status == CLOSED:
+        raise CaseRefused(
+            _("This case is closed. Reopen it before you change its plan."), "", 409
+        )
+    if area not in GOAL_AREAS:
+        raise CaseRefused(_("Choose the area of the goal."), "area")
+    if not description.strip():
+        raise CaseRefused(_("Describe the goal."), "description")
+    if target_on is not None:
+        if case.admitted_on is not None and target_on < case.admitted_on:
+            raise CaseRefused(
+                _("The target date cannot be before the admission date."), "target_on"
+            )
+        if case.planned_end_on is not None and target_on > case.planned_end_on:
+            raise CaseRefused(
+                _("The target date cannot be after the planned end of the case."),
+                "target_on",
+            )
+    goal = CaseGoal(
+        case_id=case.id,
+        area=area,
+        description=description.strip()[:500],
+        target_on=target_on,
+        status="not_started",
+        created_by_id=by.id,
+    )
+    db.session().add(goal)
+    db.session().flush()
+    event = _event(
+        case,
+        "goal_added",
+        by,
+        changes={
+            "area": (None, area),
+            "description": (None, goal.description),
+            "target_on": (None, target_on),
+        },
+    )
+    event.goal_id = goal.id
+    return goal
+
+
+def review_plan(
+    case: SupportCase,
+    by: User,
+    *,
+    reviewed_on: date,
+    summary: str,
+    progress: dict[int, tuple[str, str]],
+    next_review_on: date | None,
+) -> PlanReview:
+    """Review the plan of an active case: each goal's status and a note on progress.
+
+    ``progress`` maps goal ids to (status, note); goals not named keep their status.
+    The next review is ``next_review_on``, 90 days later by default.
+    :raise CaseRefused: for a case not active, a review date in the future or before
+        admission, a next review not after it, or a goal or status that is unknown.
+    """
+    if case.status != ACTIVE:
+        raise CaseRefused(
+            _("Only the plan of an active case can be reviewed."), "", 409
+        )
+    if reviewed_on > date.today():
+        raise CaseRefused(_("The review date cannot be in the future."), "reviewed_on")
+    if case.admitted_on is not None and reviewed_on < case.admitted_on:
+        raise CaseRefused(
+            _("The review date cannot be before the admission date."), "reviewed_on"
+        )
+    next_on = next_review_on or reviewed_on + timedelta(days=REVIEW_EVERY_DAYS)
+    if next_on <= reviewed_on:
+        raise CaseRefused(
+            _("The next review must be after this one."), "next_review_on"
+        )
+    goals = {g.id: g for g in goals_of([case.id])}
+    for goal_id, (status, _note) in progress.items():
+        if goal_id not in goals or status not in GOAL_STATUSES:
+            raise CaseRefused(_("Choose a status for each goal."), "")
+    review = PlanReview(
+        case_id=case.id,
+        reviewed_on=reviewed_on,
+        summary=summary.strip(),
+        progress={
+            str(goal_id): {
+                "before": goals[goal_id].status,
+                "status": status,
+                "note": note.strip()[:500],
+            }
+            for goal_id, (status, note) in progress.items()
+        },
+        next_review_on=next_on,
+        reviewed_by_id=by.id,
+    )
+    db.session().add(review)
+    for goal_id, (status, _note) in progress.items():
+        goal = goals[goal_id]
+        if goal.status != status:
+            event = _event(
+                case, "goal_changed", by, changes={"status": (goal.status, status)}
+            )
+            event.goal_id = goal.id
+            goal.status = status
+    changes = _set(case, next_review_on=next_on)
+    _event(case, "plan_reviewed", by, reason=summary.strip(), changes=changes)
+    db.session().flush()
+    return review

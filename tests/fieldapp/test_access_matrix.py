@@ -146,6 +146,16 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/cases/partners/{partner}/toggle",
         rule(MANAGERS),
     ),
+    "cases.goal_add_submit": (
+        "POST",
+        "/cases/{case}/goals",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.review_submit": (
+        "POST",
+        "/cases/{case}/reviews",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
     "courses.index": (
         "GET",
         "/courses/",

@@ -14,8 +14,10 @@ from fieldapp import db
 from fieldapp.audit.models import AccessLogEntry
 from fieldapp.cases import services
 from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseGoal
 from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import Partner
+from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.submissions.ingest import ingest_item
@@ -890,3 +892,125 @@ def test_partners_are_kept_by_the_coordinator(app, world, signed_in):
         assert db.session().get(Partner, partner.id).is_active is False
     page = client.get(f"/cases/family/{world.ids['family']}").get_data(as_text=True)
     assert "Legal aid Peja" not in page
+
+
+def test_activation_schedules_the_first_plan_review_after_90_days(
+    app, world, signed_in
+):
+    case_id = _new_case(app, world)
+    client, token = signed_in("coordinator")
+    admitted = TODAY - timedelta(days=10)
+    _post(
+        client,
+        token,
+        f"/cases/{case_id}/activate",
+        admitted_on=admitted.isoformat(),
+        planned_end_on=(TODAY + timedelta(days=300)).isoformat(),
+    )
+    assert _case(app, case_id).next_review_on == admitted + timedelta(days=90)
+
+
+def test_plan_goals_and_a_review_record_progress_per_goal(app, world, signed_in):
+    case_id = _admitted(app, world, next_review_on=TODAY - timedelta(days=1))
+    client, token = signed_in("psych")
+    page = client.get(f"/cases/family/{world.ids['family']}").get_data(as_text=True)
+    assert "review due" in page
+    for area, text in (("safety", "Safety plan agreed"), ("housing", "Own flat")):
+        response = _post(
+            client,
+            token,
+            f"/cases/{case_id}/goals",
+            area=area,
+            description=text,
+            target_on=(TODAY + timedelta(days=100)).isoformat(),
+        )
+        assert response.status_code == 302
+    with app.app_context():
+        goals = {
+            g.area: g.id
+            for g in db.session().scalars(
+                sa.select(CaseGoal).where(CaseGoal.case_id == case_id)
+            )
+        }
+    response = _post(
+        client,
+        token,
+        f"/cases/{case_id}/reviews",
+        reviewed_on=TODAY.isoformat(),
+        summary="Good progress.",
+        **{
+            f"goal-{goals['safety']}-status": "achieved",
+            f"goal-{goals['safety']}-note": "Plan in place",
+            f"goal-{goals['housing']}-status": "in_progress",
+        },
+    )
+    assert response.status_code == 302
+    case = _case(app, case_id)
+    assert case.next_review_on == TODAY + timedelta(days=90)
+    with app.app_context():
+        review = db.session().scalar(
+            sa.select(PlanReview).where(PlanReview.case_id == case_id)
+        )
+        assert review.progress[str(goals["safety"])] == {
+            "before": "not_started",
+            "status": "achieved",
+            "note": "Plan in place",
+        }
+        statuses = {
+            g.area: g.status
+            for g in db.session().scalars(
+                sa.select(CaseGoal).where(CaseGoal.case_id == case_id)
+            )
+        }
+        assert statuses == {"safety": "achieved", "housing": "in_progress"}
+    kinds = [e[0] for e in _events(app, case_id)]
+    assert kinds == [
+        "goal_added",
+        "goal_added",
+        "goal_changed",
+        "goal_changed",
+        "plan_reviewed",
+    ]
+
+
+def test_bad_goals_and_reviews_are_refused(app, world, signed_in):
+    case_id = _admitted(app, world)
+    client, token = signed_in("social")
+    late = _post(
+        client,
+        token,
+        f"/cases/{case_id}/goals",
+        area="legal",
+        description="Residence permit",
+        target_on=(TODAY + timedelta(days=900)).isoformat(),
+    )
+    assert late.status_code == 422
+    assert "after the planned end" in late.get_data(as_text=True)
+    assert 'value="Residence permit"' in late.get_data(as_text=True)
+    future = _post(
+        client,
+        token,
+        f"/cases/{case_id}/reviews",
+        reviewed_on=(TODAY + timedelta(days=1)).isoformat(),
+        summary="kept",
+    )
+    assert future.status_code == 422
+    assert "cannot be in the future" in future.get_data(as_text=True)
+    closed = _new_case(
+        app,
+        world,
+        status="closed",
+        admitted_on=TODAY - timedelta(days=100),
+        closed_on=TODAY,
+    )
+    refused = _post(
+        client, token, f"/cases/{closed}/reviews", reviewed_on=TODAY.isoformat()
+    )
+    assert refused.status_code == 409
+    assert "Only the plan of an active case can be reviewed." in refused.get_data(
+        as_text=True
+    )
+    with app.app_context():
+        assert (
+            db.session().scalar(sa.select(sa.func.count()).select_from(PlanReview)) == 0
+        )

@@ -1,4 +1,4 @@
-"""support_case, case_service, partner, referral, case_event: case management
+"""Case management: cases, services, referrals, plan goals and reviews, history
 
 Revision ID: 0010
 Revises: 0003
@@ -6,8 +6,8 @@ Create Date: 2026-12-03 04:00:00
 
 A case is a family's episode of support in a programme (referred -> active -> closed,
 reopened when needed); case_service its services, referral its outgoing referrals to
-a partner (the coordinator's list); case_event is the append-only history of them
-all: who, when, why, and the before and after values of every change.
+a partner (the coordinator's list), case_goal and plan_review its plan; case_event
+is the append-only history of them all: who, when, why, and the before and after values of every change.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("intake_uuid", sa.Uuid(), nullable=True),
         sa.Column("admitted_on", sa.Date(), nullable=True),
         sa.Column("planned_end_on", sa.Date(), nullable=True),
+        sa.Column("next_review_on", sa.Date(), nullable=True),
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("closure_reason", sa.String(length=32), nullable=False),
         sa.Column("closure_other", sa.String(length=200), nullable=False),
@@ -144,6 +145,59 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "case_goal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("area", sa.String(length=32), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("target_on", sa.Date(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["support_case.id"],
+            name=op.f("fk_case_goal_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name=op.f("fk_case_goal_created_by_id_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_goal")),
+    )
+    with op.batch_alter_table("case_goal", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_goal_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
+        "plan_review",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("reviewed_on", sa.Date(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("progress", sa.JSON(), nullable=False),
+        sa.Column("next_review_on", sa.Date(), nullable=False),
+        sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["support_case.id"],
+            name=op.f("fk_plan_review_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewed_by_id"],
+            ["user.id"],
+            name=op.f("fk_plan_review_reviewed_by_id_user"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_review")),
+    )
+    with op.batch_alter_table("plan_review", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_plan_review_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
         "case_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -153,6 +207,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("changes", sa.JSON(), nullable=False),
         sa.Column("service_id", sa.Integer(), nullable=True),
+        sa.Column("goal_id", sa.Integer(), nullable=True),
         sa.Column("referral_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("at", fieldapp.db.UTCDateTime(), nullable=False),
@@ -160,6 +215,9 @@ def upgrade() -> None:
             ["case_id"],
             ["support_case.id"],
             name=op.f("fk_case_event_case_id_support_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["goal_id"], ["case_goal.id"], name=op.f("fk_case_event_goal_id_case_goal")
         ),
         sa.ForeignKeyConstraint(
             ["referral_id"],
@@ -186,6 +244,12 @@ def downgrade() -> None:
     with op.batch_alter_table("case_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_event_case_id"))
     op.drop_table("case_event")
+    with op.batch_alter_table("plan_review", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_review_case_id"))
+    op.drop_table("plan_review")
+    with op.batch_alter_table("case_goal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_goal_case_id"))
+    op.drop_table("case_goal")
     with op.batch_alter_table("referral", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_referral_case_id"))
     op.drop_table("referral")
