@@ -59,6 +59,9 @@ FORM_READERS: dict[str, frozenset[str]] = {
     ),
     "psych_support": frozenset({Role.ADMIN, Role.COORDINATOR, Role.PSYCHOLOGIST}),
     "class_attendance": frozenset({Role.ADMIN, Role.COORDINATOR, Role.INSTRUCTOR}),
+    "case_follow_up": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
     "service_record": frozenset(
         {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
     ),

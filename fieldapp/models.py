@@ -9,6 +9,7 @@ from fieldapp.auth.models import User
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseGoal
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import FollowUp
 from fieldapp.cases.models import Partner
 from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
@@ -41,6 +42,7 @@ __all__ = [
     "Device",
     "Enrolment",
     "Family",
+    "FollowUp",
     "LoginAttempt",
     "Member",
     "Notification",

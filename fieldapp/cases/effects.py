@@ -22,6 +22,7 @@ from fieldapp.cases.models import CLOSED
 from fieldapp.cases.models import REFERRED
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import FollowUp
 from fieldapp.cases.models import SupportCase
 from fieldapp.db import utcnow
 from fieldapp.submissions.effects import Context
@@ -35,6 +36,7 @@ _INSERT_CASE = sa.insert(db.table_of(SupportCase)).returning(
 )
 _INSERT_EVENT = sa.insert(db.table_of(CaseEvent))
 _CASE = db.table_of(SupportCase)
+_FOLLOW_UP = db.table_of(FollowUp)
 _INSERT_SERVICE = sa.insert(db.table_of(CaseService)).returning(
     db.table_of(CaseService).c.id
 )
@@ -46,6 +48,9 @@ def on_stored(session: orm.Session, stored: Sequence[Stored], context: Context) 
     records = [s for s in stored if s.form_id == "service_record" and s.family_id]
     if records:
         _record_services(session, records, context)
+    follow_ups = [s for s in stored if s.form_id == "case_follow_up" and s.family_id]
+    if follow_ups:
+        _record_follow_ups(session, follow_ups)
 
 
 def _open_cases(
@@ -183,6 +188,12 @@ def _record_services(
                     "at": now,
                 },
             )
+            # The follow-ups of the closure no longer apply; they stay, cancelled.
+            connection.execute(
+                sa.update(_FOLLOW_UP)
+                .where(_FOLLOW_UP.c.case_id == case_id, _FOLLOW_UP.c.status == "due")
+                .values(status="cancelled")
+            )
             target[record.family_id] = (case_id, ACTIVE)
         day = _date(answers.get("service_date"))
         state = str(answers.get("status") or "completed")
@@ -239,3 +250,34 @@ def _date(value: Any) -> date | None:
         return date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
+
+
+def _record_follow_ups(session: orm.Session, records: Sequence[Stored]) -> None:
+    """Mark, for each record, the earliest follow-up still due of its family as done.
+
+    A record for a family with nothing due stays only a submission.
+    """
+    connection = session.connection()
+    for record in records:
+        due = connection.execute(
+            sa.select(_FOLLOW_UP.c.id)
+            .join(_CASE, _CASE.c.id == _FOLLOW_UP.c.case_id)
+            .where(
+                _CASE.c.family_id == record.family_id,
+                _CASE.c.status == CLOSED,
+                _FOLLOW_UP.c.status == "due",
+            )
+            .order_by(_FOLLOW_UP.c.due_on, _FOLLOW_UP.c.id)
+            .limit(1)
+        ).scalar()
+        if due is None:
+            continue
+        connection.execute(
+            sa.update(_FOLLOW_UP)
+            .where(_FOLLOW_UP.c.id == due)
+            .values(
+                status="done",
+                done_on=_date(record.answers.get("follow_up_date")),
+                submission_uuid=record.uuid,
+            )
+        )

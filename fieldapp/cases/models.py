@@ -301,3 +301,25 @@ class PlanReview(Model):
     next_review_on: orm.Mapped[date]
     reviewed_by_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("user.id"))
     created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+
+
+#: Months after closure at which a family is followed up.
+FOLLOW_UP_MONTHS = (3, 6, 12)
+
+
+class FollowUp(Model):
+    """A follow-up of a family after its case closed: due, done, or cancelled (reopened)."""
+
+    __tablename__ = "case_follow_up"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("support_case.id"), index=True
+    )
+    months: orm.Mapped[int]
+    due_on: orm.Mapped[date]
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="due")
+    done_on: orm.Mapped[date | None]
+    #: the case_follow_up form that recorded it
+    submission_uuid: orm.Mapped[uuid.UUID | None] = orm.mapped_column(unique=True)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)

@@ -195,6 +195,7 @@ def _render_file(
     }
     case_referrals = services.referrals_of([c.id for c in cases])
     case_goals = services.goals_of([c.id for c in cases])
+    case_follow_ups = services.follow_ups_of([c.id for c in cases])
     case_reviews = services.reviews_of([c.id for c in cases])
     failed_referral = forms.get("failed_referral")
     referral_forms = {
@@ -227,6 +228,9 @@ def _render_file(
         },
         reviews_by_case={
             c.id: [r for r in case_reviews if r.case_id == c.id] for c in cases
+        },
+        follow_ups_by_case={
+            c.id: [f for f in case_follow_ups if f.case_id == c.id] for c in cases
         },
         typed=request.form if request.method == "POST" else {},
         family=family,

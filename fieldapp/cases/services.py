@@ -21,6 +21,7 @@ from fieldapp.auth.models import User
 from fieldapp.cases.models import ACTIVE
 from fieldapp.cases.models import CLOSED
 from fieldapp.cases.models import CLOSURE_REASONS
+from fieldapp.cases.models import FOLLOW_UP_MONTHS
 from fieldapp.cases.models import GOAL_AREAS
 from fieldapp.cases.models import GOAL_STATUSES
 from fieldapp.cases.models import OPEN_REFERRAL_STATUSES
@@ -34,6 +35,7 @@ from fieldapp.cases.models import TRANSITIONS
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseGoal
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import FollowUp
 from fieldapp.cases.models import Partner
 from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
@@ -466,6 +468,35 @@ def close(
     )
     why = override.strip() if still_open else ""
     _event(case, kind, by, before=before, reason=why, changes=changes)
+    for months in FOLLOW_UP_MONTHS:
+        db.session().add(
+            FollowUp(
+                case_id=case.id, months=months, due_on=add_months(closed_on, months)
+            )
+        )
+
+
+def add_months(day: date, months: int) -> date:
+    """Return ``day`` moved ``months`` later (the month's last day if it is shorter)."""
+    import calendar
+
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def follow_ups_of(case_ids: list[int]) -> list[FollowUp]:
+    """Return the follow-ups of the given cases, by due date."""
+    if not case_ids:
+        return []
+    query = (
+        sa.select(FollowUp)
+        .where(FollowUp.case_id.in_(case_ids))
+        .order_by(FollowUp.due_on, FollowUp.id)
+    )
+    return list(db.session().scalars(query))
 
 
 def reopen(case: SupportCase, by: User, *, reason: str) -> None:
@@ -492,6 +523,10 @@ def reopen(case: SupportCase, by: User, *, reason: str) -> None:
     before = case.status
     changes = _set(case, status=ACTIVE, closed_on=None)
     _event(case, kind, by, before=before, reason=reason.strip(), changes=changes)
+    # The follow-ups of the closure no longer apply; they stay, cancelled.
+    for follow_up in follow_ups_of([case.id]):
+        if follow_up.status == "due":
+            follow_up.status = "cancelled"
 
 
 def status_label(status: str) -> str:

@@ -16,6 +16,7 @@ from fieldapp.cases import services
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseGoal
 from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import FollowUp
 from fieldapp.cases.models import Partner
 from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
@@ -1014,3 +1015,74 @@ def test_bad_goals_and_reviews_are_refused(app, world, signed_in):
         assert (
             db.session().scalar(sa.select(sa.func.count()).select_from(PlanReview)) == 0
         )
+
+
+def test_closure_schedules_follow_ups_that_a_phone_form_marks_done(
+    app, world, signed_in
+):
+    case_id = _admitted(app, world)
+    closed_on = TODAY - timedelta(days=10)
+    client, token = signed_in("social")
+    response = _post(
+        client,
+        token,
+        f"/cases/{case_id}/close",
+        closed_on=closed_on.isoformat(),
+        reason="goals_met",
+        summary="Done.",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        due = [
+            (f.months, f.due_on, f.status)
+            for f in db.session().scalars(
+                sa.select(FollowUp)
+                .where(FollowUp.case_id == case_id)
+                .order_by(FollowUp.id)
+            )
+        ]
+    assert [d[0] for d in due] == [3, 6, 12]
+    assert due[0][1] == services.add_months(closed_on, 3)
+    assert all(d[2] == "due" for d in due)
+    assert services.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    page = client.get(f"/cases/family/{world.ids['family']}").get_data(as_text=True)
+    assert "Record the follow-up" in page
+    item = {
+        "uuid": str(uuid.uuid4()),
+        "form_id": "case_follow_up",
+        "form_version": 1,
+        "subject_id": str(world.ids["family"]),
+        "course_id": None,
+        "respondent_locale": "sq",
+        "answers": {
+            "follow_up_date": TODAY.isoformat(),
+            "contact": "phone",
+            "situation": "stable",
+        },
+    }
+    with app.test_request_context():
+        social = db.session().merge(world.users["social"])
+        result = ingest_item(item, user=social, device_id=None, locale="en")
+        assert result.status == "accepted", result.errors
+        db.session().commit()
+        statuses = [
+            (f.months, f.status, f.done_on)
+            for f in db.session().scalars(
+                sa.select(FollowUp)
+                .where(FollowUp.case_id == case_id)
+                .order_by(FollowUp.id)
+            )
+        ]
+    assert statuses == [(3, "done", TODAY), (6, "due", None), (12, "due", None)]
+    # Reopening cancels what is still due; nothing is deleted.
+    _post(client, token, f"/cases/{case_id}/reopen", reason="Back again")
+    with app.app_context():
+        after = [
+            f.status
+            for f in db.session().scalars(
+                sa.select(FollowUp)
+                .where(FollowUp.case_id == case_id)
+                .order_by(FollowUp.id)
+            )
+        ]
+    assert after == ["done", "cancelled", "cancelled"]

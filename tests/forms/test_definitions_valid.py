@@ -34,8 +34,8 @@ def all_texts(definition: forms.FormDefinition) -> list[tuple[str, Text]]:
 
 def test_the_forms_exist(registry: FormRegistry) -> None:
     assert [d.id for d in registry.all()] == [
-        "class_attendance", "family_intake", "home_visit", "psych_support",
-        "service_record",
+        "case_follow_up", "class_attendance", "family_intake", "home_visit",
+        "psych_support", "service_record",
     ]  # fmt: skip
 
 

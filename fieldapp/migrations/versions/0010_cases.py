@@ -1,4 +1,4 @@
-"""Case management: cases, services, referrals, plan goals and reviews, history
+"""Case management: cases, services, referrals, plan, follow-ups, history
 
 Revision ID: 0010
 Revises: 0003
@@ -6,7 +6,8 @@ Create Date: 2026-12-03 04:00:00
 
 A case is a family's episode of support in a programme (referred -> active -> closed,
 reopened when needed); case_service its services, referral its outgoing referrals to
-a partner (the coordinator's list), case_goal and plan_review its plan; case_event
+a partner (the coordinator's list), case_goal and plan_review its plan, case_follow_up the follow-ups 3, 6 and 12 months
+after closure; case_event
 is the append-only history of them all: who, when, why, and the before and after values of every change.
 """
 
@@ -198,6 +199,31 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "case_follow_up",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("months", sa.Integer(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("done_on", sa.Date(), nullable=True),
+        sa.Column("submission_uuid", sa.Uuid(), nullable=True),
+        sa.Column("created_at", fieldapp.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["support_case.id"],
+            name=op.f("fk_case_follow_up_case_id_support_case"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_follow_up")),
+        sa.UniqueConstraint(
+            "submission_uuid", name=op.f("uq_case_follow_up_submission_uuid")
+        ),
+    )
+    with op.batch_alter_table("case_follow_up", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_case_follow_up_case_id"), ["case_id"], unique=False
+        )
+
+    op.create_table(
         "case_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("case_id", sa.Integer(), nullable=False),
@@ -244,6 +270,9 @@ def downgrade() -> None:
     with op.batch_alter_table("case_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_event_case_id"))
     op.drop_table("case_event")
+    with op.batch_alter_table("case_follow_up", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_follow_up_case_id"))
+    op.drop_table("case_follow_up")
     with op.batch_alter_table("plan_review", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_plan_review_case_id"))
     op.drop_table("plan_review")
