@@ -677,3 +677,30 @@ def review_submit(case_id: int) -> tuple[str, int] | Response:
     log.record("review", "case", case.id, review=review.id)
     db.session().commit()
     return redirect(url_for("cases.file", family_id=case.family_id))
+
+
+@bp.get("/my-work")
+@require(*MANAGERS, *CASE_WORKERS)
+def my_work() -> str:
+    """List what the user has due today or overdue, each one tap from where to do it."""
+    from fieldapp.cases import due
+    from fieldapp.cases.forms import SERVICE_TYPE_CHOICES
+
+    items = due.due_for(g.user)
+    log.record("list", "due", count=len(items))
+    db.session().commit()
+    return render_template(
+        "cases/my_work.html",
+        items=items,
+        today=date.today(),
+        service_types={k: str(v) for k, v in SERVICE_TYPE_CHOICES},
+        kinds={
+            "visit": _("Home visit"),
+            "session": _("Support session"),
+            "service": _("Service overdue"),
+            "review": _("Plan review"),
+            "follow_up": _("Follow-up after closure"),
+            "referral": _("Referral to follow up"),
+            "ending": _("Support ends within 90 days"),
+        },
+    )

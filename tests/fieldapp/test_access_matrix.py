@@ -156,6 +156,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/cases/{case}/reviews",
         rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
     ),
+    "cases.my_work": (
+        "GET",
+        "/cases/my-work",
+        rule(MANAGERS | {"social", "social2", "psych"}),
+    ),
     "courses.index": (
         "GET",
         "/courses/",

@@ -21,6 +21,7 @@ from fieldapp.cases.models import Partner
 from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
+from fieldapp.families.models import Family
 from fieldapp.submissions.ingest import ingest_item
 from sync import samples
 
@@ -1086,3 +1087,64 @@ def test_closure_schedules_follow_ups_that_a_phone_form_marks_done(
             )
         ]
     assert after == ["done", "cancelled", "cancelled"]
+
+
+def test_my_work_lists_everything_due_with_a_link_to_where_to_do_it(
+    app, world, signed_in
+):
+    family = world.ids["family"]
+    with app.app_context():
+        fam = db.session().get(Family, family)
+        fam.next_visit_on = TODAY - timedelta(days=2)
+        fam.next_session_on = TODAY
+        case = db.session().get(SupportCase, world.ids["case"])
+        case.admitted_on = TODAY - timedelta(days=900)
+        case.planned_end_on = TODAY + timedelta(days=60)
+        case.next_review_on = TODAY - timedelta(days=5)
+        service = db.session().get(CaseService, world.ids["service"])
+        service.planned_on = TODAY - timedelta(days=3)
+        service.service_type = "literacy"
+        referral = db.session().get(Referral, world.ids["referral"])
+        referral.follow_up_on = TODAY
+        closed = SupportCase(
+            family_id=family,
+            programme="rehabilitation_residential",
+            status="closed",
+            closed_on=TODAY - timedelta(days=100),
+        )
+        db.session().add(closed)
+        db.session().flush()
+        db.session().add(
+            FollowUp(case_id=closed.id, months=3, due_on=TODAY - timedelta(days=8))
+        )
+        db.session().commit()
+        from fieldapp.cases import due
+
+        social = db.session().get(type(world.users["social"]), world.users["social"].id)
+        kinds = [(i.kind, i.target) for i in due.due_for(social, TODAY)]
+        psych = db.session().get(type(world.users["psych"]), world.users["psych"].id)
+        psych_kinds = {i.kind for i in due.due_for(psych, TODAY)}
+        other = db.session().get(
+            type(world.users["social2"]), world.users["social2"].id
+        )
+        assert due.due_for(other, TODAY) == []
+    # The oldest first: follow-up (8 days), review (5), service (3), visit (2), ...
+    assert kinds == [
+        ("follow_up", "form:case_follow_up"),
+        ("review", "file"),
+        ("service", "form:service_record"),
+        ("visit", "form:home_visit"),
+        ("referral", "file"),
+        ("ending", "file"),
+    ]
+    # Psychologists get the sessions (their form), not the home visits.
+    assert "session" in psych_kinds
+    assert "visit" not in psych_kinds
+    client, _ = signed_in("social")
+    page = client.get("/cases/my-work").get_data(as_text=True)
+    assert f"/forms/home_visit?family={family}" in page
+    assert f"/forms/service_record?family={family}" in page
+    assert "Literacy" in page
+    assert "8 days overdue" in page
+    client, _ = signed_in("social2")
+    assert "Nothing is due." in client.get("/cases/my-work").get_data(as_text=True)
