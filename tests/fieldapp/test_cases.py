@@ -1148,3 +1148,58 @@ def test_my_work_lists_everything_due_with_a_link_to_where_to_do_it(
     assert "8 days overdue" in page
     client, _ = signed_in("social2")
     assert "Nothing is due." in client.get("/cases/my-work").get_data(as_text=True)
+
+
+def test_the_access_log_records_a_family_change_before_and_after(app, world, signed_in):
+    client, token = signed_in("coordinator")
+    response = _post(
+        client,
+        token,
+        f"/families/{world.ids['family']}/edit",
+        name="Krasniqi",
+        municipality="ferizaj",
+        village="Softaj",
+        programme="rehabilitation_daily",
+        is_active="y",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        entry = db.session().scalar(
+            sa.select(AccessLogEntry).where(
+                AccessLogEntry.action == "update",
+                AccessLogEntry.record_type == "family",
+            )
+        )
+        assert entry.detail["changes"]["municipality"] == ["prishtine", "ferizaj"]
+        assert entry.detail["changes"]["programme"] == [
+            "prevention",
+            "rehabilitation_daily",
+        ]
+        assert "name" not in entry.detail["changes"]
+
+
+def test_admission_and_reopening_are_logged(app, world, signed_in):
+    case_id = _new_case(app, world)
+    client, token = signed_in("social")
+    _post(
+        client,
+        token,
+        f"/cases/{case_id}/activate",
+        admitted_on=TODAY.isoformat(),
+        planned_end_on=(TODAY + timedelta(days=30)).isoformat(),
+    )
+    with app.app_context():
+        db.session().get(SupportCase, case_id).status = "closed"
+        db.session().commit()
+    _post(client, token, f"/cases/{case_id}/reopen", reason="Again")
+    with app.app_context():
+        actions = list(
+            db.session().scalars(
+                sa.select(AccessLogEntry.action).where(
+                    AccessLogEntry.record_type == "case",
+                    AccessLogEntry.record_id == str(case_id),
+                    AccessLogEntry.username == "social",
+                )
+            )
+        )
+    assert actions == ["activate", "reopen"]
