@@ -704,3 +704,40 @@ def my_work() -> str:
             "ending": _("Support ends within 90 days"),
         },
     )
+
+
+@bp.post("/<int:case_id>/reassign")
+@require(*MANAGERS)
+def reassign_submit(case_id: int) -> Response:
+    """Give a case's family to another worker, in one step.
+
+    The workers of the same role stop following the family (their phones drop it at
+    the next pull); the new one follows it. Workers of the other role stay.
+    """
+    from fieldapp.families import services as family_services
+
+    case = get_case_or_404(g.user, case_id)
+    worker_id = request.form.get("worker", type=int)
+    worker = db.session().get(User, worker_id) if worker_id else None
+    if (
+        worker is None
+        or not worker.is_active
+        or worker.role not in {str(r) for r in CASE_WORKERS}
+    ):
+        from fieldapp.errors import AppError
+
+        raise AppError(_("Choose a social worker or psychologist."), status_code=422)
+    ended = []
+    for assignment in active_assignees(case.family_id):
+        if assignment.user.role == worker.role and assignment.user_id != worker.id:
+            family_services.end_assignment(assignment)
+            ended.append(assignment.user_id)
+    family_services.assign(case.family, worker, g.user)
+    log.record(
+        "reassign", "family", case.family_id, worker=worker.id, ended=ended or None
+    )
+    from fieldapp.push.services import queue_notification
+
+    queue_notification(worker, "assigned", dedupe=f"reassigned:{case.id}:{worker.id}")
+    db.session().commit()
+    return redirect(request.referrer or url_for("cases.index"))

@@ -160,6 +160,12 @@ AUDITED = {
     "cases.goal_add_submit": ("social", "POST", "/cases/{case}/goals", "create"),
     "cases.review_submit": ("social", "POST", "/cases/{case}/reviews", "review"),
     "cases.partner_add_submit": ("coordinator", "POST", "/cases/partners", "create"),
+    "cases.reassign_submit": (
+        "coordinator",
+        "POST",
+        "/cases/{case}/reassign",
+        "reassign",
+    ),
     "cases.partner_toggle_submit": (
         "coordinator",
         "POST",
@@ -254,6 +260,7 @@ def _payload(endpoint: str, world) -> dict:
         "cases.goal_add_submit": {"area": "safety", "description": "Safety plan"},
         "cases.review_submit": {"reviewed_on": date.today().isoformat()},
         "cases.partner_add_submit": {"name": "IOM Kosovo", "kind": "iom"},
+        "cases.reassign_submit": {"worker": str(world.users["social2"].id)},
         "auth.login_submit": {"username": "nobody", "password": "wrong password"},
         "submissions.fill_submit": {
             "submission_uuid": str(uuid.uuid4()),

@@ -161,6 +161,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/cases/my-work",
         rule(MANAGERS | {"social", "social2", "psych"}),
     ),
+    "cases.reassign_submit": ("POST", "/cases/{case}/reassign", rule(MANAGERS)),
     "courses.index": (
         "GET",
         "/courses/",

@@ -1203,3 +1203,31 @@ def test_admission_and_reopening_are_logged(app, world, signed_in):
             )
         )
     assert actions == ["activate", "reopen"]
+
+
+def test_the_coordinator_reassigns_a_case_in_one_step(app, world, signed_in):
+    client, token = signed_in("coordinator")
+    response = _post(
+        client,
+        token,
+        f"/cases/{world.ids['case']}/reassign",
+        worker=str(world.users["social2"].id),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        from fieldapp.families.models import Assignment
+
+        current = sorted(
+            db.session().scalars(
+                sa.select(Assignment.user_id).where(
+                    Assignment.family_id == world.ids["family"],
+                    Assignment.ended_at.is_(None),
+                )
+            )
+        )
+    # The other social worker replaces "social"; the psychologist stays.
+    assert current == sorted([world.users["social2"].id, world.users["psych"].id])
+    old, _ = signed_in("social")
+    assert old.get(f"/cases/family/{world.ids['family']}").status_code == 404
+    bad = _post(client, token, f"/cases/{world.ids['case']}/reassign", worker="999")
+    assert bad.status_code == 422
