@@ -122,6 +122,9 @@ def load_cases(users: dict[str, User]) -> int:
                 admitted_on=today - timedelta(days=admitted),
                 planned_end_on=today + timedelta(days=end),
             )
+            # A demo review due a few days ago for one family, later for the others.
+            due = -5 if name == "Berisha" else 40
+            case.next_review_on = today + timedelta(days=due)
         if closed is not None:
             services.close(
                 case,
