@@ -1231,3 +1231,26 @@ def test_the_coordinator_reassigns_a_case_in_one_step(app, world, signed_in):
     assert old.get(f"/cases/family/{world.ids['family']}").status_code == 404
     bad = _post(client, token, f"/cases/{world.ids['case']}/reassign", worker="999")
     assert bad.status_code == 422
+
+
+def test_the_case_file_prints_only_what_the_viewer_may_see(app, world, signed_in):
+    family = world.ids["family"]
+    item = samples.psych_support(family, present=[str(world.ids["member"])])
+    with app.test_request_context():
+        psych = db.session().merge(world.users["psych"])
+        result = ingest_item(item, user=psych, device_id=None, locale="en")
+        assert result.status == "accepted", result.errors
+        db.session().commit()
+    session_link = f"/submissions/{item['uuid']}"
+    client, _ = signed_in("psych")
+    assert session_link in client.get(f"/cases/family/{family}").get_data(as_text=True)
+    client, _ = signed_in("social")
+    page = client.get(f"/cases/family/{family}").get_data(as_text=True)
+    # Psychological sessions stay with psychologists (and managers), on screen and
+    # on paper; the forms to change the case are not printed.
+    assert session_link not in page
+    assert 'class="no-print"' in page
+    css = client.get("/static/css/app.css").get_data(as_text=True)
+    assert "@media print" in css
+    assert "size: A4" in css
+    assert ".no-print" in css.split("@media print", 1)[1]
