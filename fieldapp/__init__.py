@@ -22,6 +22,8 @@ from fieldapp.audit.routes import bp as audit_bp
 from fieldapp.auth import cli as auth_cli
 from fieldapp.auth import sessions
 from fieldapp.auth.routes import bp as auth_bp
+from fieldapp.cases import effects as cases_effects
+from fieldapp.cases.routes import bp as cases_bp
 from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
 from fieldapp.courses import effects as courses_effects
@@ -79,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     effects.register(app, stored=courses_effects.on_stored)
     effects.register(app, stored=prevention_effects.on_stored)
+    effects.register(app, stored=cases_effects.on_stored)  # after families'
     crypto.init_app(app)
     app.jinja_env.globals["vault_fresh_sign_in"] = vault.recent_password_sign_in
     auth_cli.init_app(app)
@@ -90,6 +93,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(home_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(families_bp, url_prefix="/families")
+    app.register_blueprint(cases_bp, url_prefix="/cases")
     app.register_blueprint(courses_bp, url_prefix="/courses")
     app.register_blueprint(prevention_bp, url_prefix="/students")
     app.register_blueprint(users_bp, url_prefix="/users")

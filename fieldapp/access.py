@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from fieldapp import db
 from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
+from fieldapp.cases.models import SupportCase
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
 from fieldapp.errors import AppError
@@ -71,6 +72,12 @@ FORM_READERS: dict[str, frozenset[str]] = {
         {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
     ),
     "school_behaviour": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
+    "case_follow_up": frozenset(
+        {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
+    ),
+    "service_record": frozenset(
         {Role.ADMIN, Role.COORDINATOR, Role.SOCIAL_WORKER, Role.PSYCHOLOGIST}
     ),
 }
@@ -215,6 +222,29 @@ def get_family_or_404(user: User, family_id: uuid.UUID | str) -> Family:
     if family is None or not can_see_family(user, family.id):
         raise NotFoundError()
     return family
+
+
+def cases_visible_to(user: User) -> sa.Select[SupportCase]:
+    """Return a query of the cases ``user`` may see: those of the families they see.
+
+    Instructors see no case data at all.
+    """
+    return (
+        sa.select(SupportCase)
+        .join(Family, Family.id == SupportCase.family_id)
+        .where(family_visible(user))
+    )
+
+
+def get_case_or_404(user: User, case_id: int) -> SupportCase:
+    """Return the case if ``user`` may see its family.
+
+    :raise 404: if it does not exist or is outside the user's scope.
+    """
+    case = db.session().get(SupportCase, case_id)
+    if case is None or not can_see_family(user, case.family_id):
+        raise NotFoundError()
+    return case
 
 
 def courses_visible_to(user: User) -> sa.Select[Course]:

@@ -6,6 +6,14 @@ from fieldapp.audit.models import AccessLogEntry
 from fieldapp.auth.models import AuthSession
 from fieldapp.auth.models import LoginAttempt
 from fieldapp.auth.models import User
+from fieldapp.cases.models import CaseEvent
+from fieldapp.cases.models import CaseGoal
+from fieldapp.cases.models import CaseService
+from fieldapp.cases.models import FollowUp
+from fieldapp.cases.models import Partner
+from fieldapp.cases.models import PlanReview
+from fieldapp.cases.models import Referral
+from fieldapp.cases.models import SupportCase
 from fieldapp.courses.models import Attendance
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
@@ -32,20 +40,28 @@ __all__ = [
     "Assignment",
     "Attendance",
     "AuthSession",
+    "CaseEvent",
+    "CaseGoal",
+    "CaseService",
     "Course",
     "Device",
     "Enrolment",
     "EnrolmentEvent",
     "Family",
+    "FollowUp",
     "GroupActivity",
     "LoginAttempt",
     "Member",
     "Notification",
+    "Partner",
+    "PlanReview",
     "PushSubscription",
+    "Referral",
     "RejectedSubmission",
     "Student",
     "Submission",
     "SubmissionConflict",
+    "SupportCase",
     "User",
     "metadata",
 ]

@@ -45,6 +45,13 @@ ACTIONS = {
     "password_change_failed": _l("password change failed"),
     "session_device_mismatch": _l("session ended: another device"),
     "vault_key": _l("unlock key handed to the device"),
+    "activate": _l("admitted"),
+    "close": _l("closed"),
+    "reopen": _l("reopened"),
+    "consent": _l("recorded consent"),
+    "refer_without_consent": _l("referral refused: no consent to share"),
+    "review": _l("reviewed the case plan"),
+    "reassign": _l("reassigned"),
 }
 #: Kinds of record, as the reader says them.
 RECORD_TYPES = {
@@ -59,6 +66,13 @@ RECORD_TYPES = {
     "rejected_submission": _l("refused form"),
     "access_log": _l("access log"),
     "caseload": _l("caseload"),
+    "case": _l("case"),
+    "case_file": _l("case file"),
+    "case_goal": _l("case plan goal"),
+    "case_service": _l("service"),
+    "referral": _l("referral"),
+    "partner": _l("partner organisation"),
+    "due": _l("due list"),
 }
 
 

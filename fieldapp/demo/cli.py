@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 
 from fieldapp import db
 from fieldapp.auth.models import User
+from fieldapp.cases.demo import load_cases
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
 from fieldapp.demo.data import COURSES
@@ -120,6 +121,7 @@ def load_demo(password: str) -> dict[str, int]:
                 session.add(Enrolment(course_id=course.id, member_id=member.id))
     session.flush()
     prevention_demo.load(session, users, date.today())
+    load_cases(users)
     return {"users": len(users), "families": len(FAMILIES), "courses": len(COURSES)}
 
 

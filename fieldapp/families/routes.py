@@ -37,6 +37,8 @@ from fieldapp.templating import municipality_choices
 bp = Blueprint("families", __name__, template_folder="templates")
 
 _PAGE_SIZE = 50
+#: a family's fields whose changes the access log records, before and after
+_LOGGED_FIELDS = ("name", "municipality", "village", "programme", "is_active")
 
 
 @bp.get("/")
@@ -140,9 +142,16 @@ def edit_submit(family_id: str) -> tuple[str, int] | Response:
     form = _family_form()
     if not form.validate_on_submit():
         return render_template("families/edit.html", form=form, family=family), 422
+    before = {name: getattr(family, name) for name in _LOGGED_FIELDS}
     form.populate_obj(family)
     services.index_family(family)
-    log.record("update", "family", family.id)
+    # What changed, before and after (these fields are not sealed ones).
+    changes = {
+        name: [before[name], getattr(family, name)]
+        for name in _LOGGED_FIELDS
+        if before[name] != getattr(family, name)
+    }
+    log.record("update", "family", family.id, changes=changes)
     db.session().commit()
     return redirect(url_for("families.detail", family_id=family.id))
 

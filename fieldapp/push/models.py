@@ -37,7 +37,7 @@ class Notification(Model):
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("user.id"), index=True)
-    #: assigned | visit_due | session_due | class_soon | absences | stale_outbox
+    #: assigned | visit_due | session_due | case_ending | class_soon | absences | stale_outbox
     #: | rejected | conflict | password_reset | password_changed | test
     kind: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     #: the same reminder is queued once: e.g. "visit_due:2026-11-22"

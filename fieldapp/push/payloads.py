@@ -56,6 +56,16 @@ KINDS: dict[str, Kind] = {
         lambda n: ngettext("%(num)d session is due", "%(num)d sessions are due", n),
         lambda n: _("Due today or overdue. Open your caseload to plan them."),
     ),
+    "case_ending": Kind(
+        "normal",
+        7 * 24 * HOUR,
+        lambda n: ngettext(
+            "Support for %(num)d family ends within 90 days",
+            "Support for %(num)d families ends within 90 days",
+            n,
+        ),
+        lambda n: _("Open your list of work to plan the closure and follow-ups."),
+    ),
     "class_soon": Kind(
         "high",
         HOUR,

@@ -157,6 +157,26 @@ def absence_counts(today: date, streak: int) -> dict[int, int]:
     return {user_id: count for user_id, count in db.session().execute(query)}
 
 
+def ending_counts(today: date) -> dict[int, int]:
+    """Count, per case worker, active cases of their families ending within 90 days."""
+    from fieldapp.cases.due import ENDING_WITHIN_DAYS
+    from fieldapp.cases.models import SupportCase
+
+    users = _subscribed_users().with_only_columns(User.id)
+    query = (
+        sa.select(Assignment.user_id, sa.func.count(sa.distinct(SupportCase.id)))
+        .join(SupportCase, SupportCase.family_id == Assignment.family_id)
+        .where(
+            Assignment.ended_at.is_(None),
+            Assignment.user_id.in_(users),
+            SupportCase.status == "active",
+            SupportCase.planned_end_on <= today + timedelta(days=ENDING_WITHIN_DAYS),
+        )
+        .group_by(Assignment.user_id)
+    )
+    return {user_id: count for user_id, count in db.session().execute(query)}
+
+
 def stale_outbox_counts(now: datetime, hours: int) -> dict[int, int]:
     """Count, per user, items pending on devices with an item older than ``hours``."""
     users = _subscribed_users().with_only_columns(User.id)
@@ -197,6 +217,10 @@ def queue_reminders(now: datetime | None = None) -> dict[str, int]:
         today, int(config["PUSH_ABSENCE_STREAK"])
     ).items():
         planned.append((user_id, "absences", count, f"absences:{year}-W{week:02d}"))
+    for user_id, count in ending_counts(today).items():
+        planned.append(
+            (user_id, "case_ending", count, f"case_ending:{year}-W{week:02d}")
+        )
     stale = stale_outbox_counts(now, int(config["PUSH_STALE_HOURS"]))
     for user_id, count in stale.items():
         planned.append((user_id, "stale_outbox", count, f"stale_outbox:{today}"))

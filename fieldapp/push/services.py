@@ -11,8 +11,9 @@ from fieldapp.push.models import Notification
 #: Where each kind of notification leads when tapped: a list, never a record.
 LINKS = {
     "assigned": "/families/",
-    "visit_due": "/families/",
-    "session_due": "/families/",
+    "visit_due": "/cases/my-work",
+    "session_due": "/cases/my-work",
+    "case_ending": "/cases/my-work",
     "class_soon": "/courses/",
     "absences": "/families/",
     "stale_outbox": "/outbox",

@@ -405,6 +405,28 @@ def world(
                     referral_on=date(2026, 9, 1),
                 )
             )
+        from fieldapp.cases.models import SupportCase
+
+        case = SupportCase(
+            family_id=family.id, programme="rehabilitation_daily", status="active"
+        )
+        db.session().add(case)
+        db.session().flush()
+        from fieldapp.cases.models import CaseService
+
+        service = CaseService(case_id=case.id, service_type="counselling")
+        db.session().add(service)
+        from fieldapp.cases.models import Partner
+        from fieldapp.cases.models import Referral
+
+        partner = Partner(name="QPS Prishtinë", kind="csw")
+        db.session().add(partner)
+        db.session().flush()
+        referral = Referral(
+            case_id=case.id, partner_id=partner.id, sent_on=date.today()
+        )
+        db.session().add(referral)
+        db.session().flush()
         db.session().commit()
     return SimpleNamespace(
         users=users,
@@ -419,5 +441,9 @@ def world(
             "social_id": users["social"].id,
             "conflict": conflict_id,
             "rejected": rejected_id,
+            "case": case.id,
+            "service": service.id,
+            "partner": partner.id,
+            "referral": referral.id,
         },
     )

@@ -50,6 +50,11 @@ NOT_AUDITED = {
     "sync_api.vault_key": "logged as vault_key when handed out (test_vault.py)",
     "sync_api.vault_seal_key": "the server's public key only",
     "pwa.phone": "this device's settings; no beneficiary data",
+    "cases.partners": "partner organisations, not beneficiaries",
+    # These log "activate" and "reopen", but need a referred or a closed case: see
+    # test_admission_and_reopening_are_logged in tests/fieldapp/test_cases.py.
+    "cases.activate_submit": "logged; tested in test_cases.py",
+    "cases.reopen_submit": "logged; tested in test_cases.py",
 }
 
 #: endpoint -> (who, method, path, expected action) for routes that must log.
@@ -167,6 +172,51 @@ AUDITED = {
         "/devices/{device}/sign-out",
         "sign_out",
     ),
+    "cases.index": ("coordinator", "GET", "/cases/", "list"),
+    "cases.file": ("social", "GET", "/cases/family/{family}", "view"),
+    "cases.my_work": ("social", "GET", "/cases/my-work", "list"),
+    "cases.open_submit": (
+        "coordinator",
+        "POST",
+        "/cases/family/{family}/open",
+        "create",
+    ),
+    "cases.close_submit": ("coordinator", "POST", "/cases/{case}/close", "close"),
+    "cases.service_add_submit": ("social", "POST", "/cases/{case}/services", "create"),
+    "cases.service_update_submit": (
+        "social",
+        "POST",
+        "/cases/services/{service}",
+        "update",
+    ),
+    "cases.consent_submit": ("social", "POST", "/cases/{case}/consent", "consent"),
+    "cases.referral_add_submit": (
+        "coordinator",
+        "POST",
+        "/cases/{case}/referrals",
+        "refer_without_consent",
+    ),
+    "cases.referral_update_submit": (
+        "social",
+        "POST",
+        "/cases/referrals/{referral}",
+        "update",
+    ),
+    "cases.goal_add_submit": ("social", "POST", "/cases/{case}/goals", "create"),
+    "cases.review_submit": ("social", "POST", "/cases/{case}/reviews", "review"),
+    "cases.partner_add_submit": ("coordinator", "POST", "/cases/partners", "create"),
+    "cases.reassign_submit": (
+        "coordinator",
+        "POST",
+        "/cases/{case}/reassign",
+        "reassign",
+    ),
+    "cases.partner_toggle_submit": (
+        "coordinator",
+        "POST",
+        "/cases/partners/{partner}/toggle",
+        "update",
+    ),
 }
 
 
@@ -247,6 +297,29 @@ def _payload(endpoint: str, world) -> dict:
             "is_active": "y",
         },
         "review.conflict_submit": {"rule": "keep_both"},
+        "cases.open_submit": {"programme": "rehabilitation_residential"},
+        "cases.close_submit": {
+            "closed_on": date.today().isoformat(),
+            "reason": "goals_met",
+            "summary": "Done.",
+            "override": "The open items move to the partner.",
+        },
+        "cases.service_add_submit": {
+            "service_type": "counselling",
+            "status": "planned",
+        },
+        "cases.service_update_submit": {f"s{ids['service']}-status": "in_progress"},
+        "cases.consent_submit": {"consent_share": "yes"},
+        "cases.referral_add_submit": {
+            "partner_id": str(ids["partner"]),
+            "sent_on": date.today().isoformat(),
+            "override": "Immediate danger.",
+        },
+        "cases.referral_update_submit": {f"r{ids['referral']}-status": "accepted"},
+        "cases.goal_add_submit": {"area": "safety", "description": "Safety plan"},
+        "cases.review_submit": {"reviewed_on": date.today().isoformat()},
+        "cases.partner_add_submit": {"name": "IOM Kosovo", "kind": "iom"},
+        "cases.reassign_submit": {"worker": str(world.users["social2"].id)},
         "auth.login_submit": {"username": "nobody", "password": "wrong password"},
         "auth.password_submit": {
             "current_password": PASSWORD,

@@ -98,6 +98,76 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/families/{family}/assignments/{assignment}/end",
         rule(MANAGERS),
     ),
+    "cases.index": ("GET", "/cases/", rule(MANAGERS)),
+    "cases.file": (
+        "GET",
+        "/cases/family/{family}",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.open_submit": ("POST", "/cases/family/{family}/open", rule(MANAGERS)),
+    "cases.activate_submit": (
+        "POST",
+        "/cases/{case}/activate",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.close_submit": (
+        "POST",
+        "/cases/{case}/close",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.reopen_submit": (
+        "POST",
+        "/cases/{case}/reopen",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.service_add_submit": (
+        "POST",
+        "/cases/{case}/services",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.service_update_submit": (
+        "POST",
+        "/cases/services/{service}",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.consent_submit": (
+        "POST",
+        "/cases/{case}/consent",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.referral_add_submit": (
+        "POST",
+        "/cases/{case}/referrals",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.referral_update_submit": (
+        "POST",
+        "/cases/referrals/{referral}",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.partners": ("GET", "/cases/partners", rule(MANAGERS)),
+    "cases.partner_add_submit": ("POST", "/cases/partners", rule(MANAGERS)),
+    "cases.partner_toggle_submit": (
+        "POST",
+        "/cases/partners/{partner}/toggle",
+        rule(MANAGERS),
+    ),
+    "cases.goal_add_submit": (
+        "POST",
+        "/cases/{case}/goals",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.review_submit": (
+        "POST",
+        "/cases/{case}/reviews",
+        rule(MANAGERS | {"social", "psych"}, hidden={"social2"}),
+    ),
+    "cases.my_work": (
+        "GET",
+        "/cases/my-work",
+        rule(MANAGERS | {"social", "social2", "psych"}),
+    ),
+    "cases.reassign_submit": ("POST", "/cases/{case}/reassign", rule(MANAGERS)),
     "courses.index": (
         "GET",
         "/courses/",

@@ -112,10 +112,10 @@ def test_due_and_overdue_visits_and_sessions_are_counted_per_worker(
     assert remind(app) == {"visit_due": 1, "session_due": 1}
 
     assert queued_for(app, social) == {
-        "visit_due": {"type": "visit_due", "count": 2, "url": "/families/"}
+        "visit_due": {"type": "visit_due", "count": 2, "url": "/cases/my-work"}
     }
     assert queued_for(app, psych) == {
-        "session_due": {"type": "session_due", "count": 2, "url": "/families/"}
+        "session_due": {"type": "session_due", "count": 2, "url": "/cases/my-work"}
     }
 
 
@@ -308,3 +308,35 @@ def test_items_waiting_over_72_hours_on_a_device_remind_its_user(
     assert queued_for(app, worker)["stale_outbox"]["count"] == 5
     assert queued_for(app, fresh) == {}
     assert queued_for(app, revoked) == {}
+
+
+def test_workers_are_reminded_weekly_of_cases_ending_within_90_days(
+    app: Flask,
+    make_user: Callable[..., User],
+    make_family: Callable[..., Family],
+    subscribed: Callable[[User], None],
+) -> None:
+    from fieldapp.cases.models import SupportCase
+
+    social = make_user("sara", "social_worker")
+    subscribed(social)
+    ending = make_family("F-ending", assigned_to=(social,))
+    later = make_family("F-later", assigned_to=(social,))
+    with app.app_context():
+        for family, days in ((ending, 89), (later, 91)):
+            db.session().add(
+                SupportCase(
+                    family_id=family.id,
+                    programme="rehabilitation_daily",
+                    status="active",
+                    planned_end_on=TODAY + timedelta(days=days),
+                )
+            )
+        db.session().commit()
+    assert remind(app) == {"case_ending": 1}
+    assert queued_for(app, social)["case_ending"] == {
+        "type": "case_ending",
+        "count": 1,
+        "url": "/cases/my-work",
+    }
+    assert remind(app, NOW + timedelta(days=1)) == {}  # once a week

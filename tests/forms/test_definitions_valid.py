@@ -34,8 +34,9 @@ def all_texts(definition: forms.FormDefinition) -> list[tuple[str, Text]]:
 
 def test_the_forms_exist(registry: FormRegistry) -> None:
     assert [d.id for d in registry.all()] == [
-        "class_attendance", "family_intake", "group_activity", "home_visit", "life_skills",
-        "psych_support", "school_attendance", "school_behaviour", "self_esteem",
+        "case_follow_up", "class_attendance", "family_intake", "group_activity",
+        "home_visit", "life_skills", "psych_support", "school_attendance",
+        "school_behaviour", "self_esteem", "service_record",
     ]  # fmt: skip
 
 
