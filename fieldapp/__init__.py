@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from fieldapp import access
+from fieldapp import backup
 from fieldapp import command_line
 from fieldapp import cron
 from fieldapp import crypto
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     demo_cli.init_app(app)
     push_cli.init_app(app)
     cron.init_app(app)
+    backup.init_app(app)
 
     app.register_blueprint(pwa_bp)
     app.register_blueprint(home_bp)

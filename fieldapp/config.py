@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     # Key(s) for sensitive answers: 32 random bytes each in URL-safe base64, newest
     # first; kept outside the database. Empty: a key file in the instance folder.
     "DATA_KEYS": "",
+    # Key(s) that encrypt backup files (fieldapp/backup.py), same format, newest
+    # first; kept apart from the backups. Empty: derived from the data keys.
+    "BACKUP_KEYS": "",
     # Sync API limits.
     "SYNC_MAX_ITEMS": 100,
     # Accepted items of a push stored per transaction (one commit, one disk flush).
