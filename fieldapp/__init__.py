@@ -32,6 +32,8 @@ from fieldapp.extensions import csrf
 from fieldapp.families import effects as families_effects
 from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
+from fieldapp.protection import cli as protection_cli
+from fieldapp.protection.routes import bp as protection_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
 from fieldapp.pwa.routes import bp as pwa_bp
@@ -80,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     push_cli.init_app(app)
     cron.init_app(app)
     backup.init_app(app)
+    protection_cli.init_app(app)
 
     app.register_blueprint(pwa_bp)
     app.register_blueprint(home_bp)
@@ -93,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(devices_bp, url_prefix="/devices")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(push_bp)
+    app.register_blueprint(protection_bp)
     access.check_every_view_has_a_rule(app)
     command_line.init_app(app)  # last: wraps every command registered above
     return app

@@ -96,6 +96,9 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/families/{family}/assignments/{assignment}/end",
         rule(MANAGERS),
     ),
+    # Only admins erase; an empty confirmation is refused (422) and erases nothing.
+    "protection.erase": ("GET", "/families/{family}/erase", rule({"admin"})),
+    "protection.erase_submit": ("POST", "/families/{family}/erase", rule({"admin"})),
     "courses.index": (
         "GET",
         "/courses/",

@@ -1,0 +1,91 @@
+"""Admin screens of data protection: erasing a family."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import flash
+from flask import g
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
+
+from fieldapp import db
+from fieldapp.access import get_family_or_404
+from fieldapp.access import require
+from fieldapp.audit import log
+from fieldapp.auth.models import Role
+from fieldapp.protection import erasure
+from fieldapp.protection.forms import EraseForm
+
+bp = Blueprint("protection", __name__, template_folder="templates")
+
+#: What each table's rows are, in the words of the erase page.
+TABLE_LABELS = {
+    "family": _l("The family record"),
+    "member": _l("Family members"),
+    "assignment": _l("Assignments to workers"),
+    "submission": _l("Forms filled about the family (visits, sessions, intake)"),
+    "submission_conflict": _l("Conflicting copies of those forms"),
+    "rejected_submission": _l("Rejected forms about the family"),
+    "enrolment": _l("Course enrolments"),
+    "attendance": _l("Attendance marks"),
+    "notification": _l("Notifications about the family"),
+}
+
+
+def confirmation_code(family_id: object) -> str:
+    """Return what the admin types to confirm: the first 8 characters of the id."""
+    return str(family_id)[:8]
+
+
+def _page(family: object, form: EraseForm, plan: erasure.Plan) -> str:
+    counts = [
+        (TABLE_LABELS.get(name, name), count) for name, count in plan.counts().items()
+    ]
+    return render_template(
+        "protection/erase.html",
+        family=family,
+        form=form,
+        counts=counts,
+        total=plan.total,
+        code=confirmation_code(plan.family_id),
+    )
+
+
+@bp.get("/families/<family_id>/erase")
+@require(Role.ADMIN)
+def erase(family_id: str) -> str:
+    """Show exactly what erasing the family removes, and ask for the typed code."""
+    family = get_family_or_404(g.user, family_id)
+    plan = erasure.plan(family)
+    log.record("view", "family", family.id, purpose="erase")
+    db.session().commit()
+    return _page(family, EraseForm(), plan)
+
+
+@bp.post("/families/<family_id>/erase")
+@require(Role.ADMIN)
+def erase_submit(family_id: str) -> tuple[str, int] | Response:
+    """Erase the family when the typed code matches; otherwise nothing changes."""
+    family = get_family_or_404(g.user, family_id)
+    form = EraseForm()
+    valid = form.validate_on_submit()
+    if valid and (form.confirm.data or "").strip() != confirmation_code(family.id):
+        form.confirm.errors = [_("The code does not match: nothing was erased.")]
+        valid = False
+    if not valid:
+        return _page(family, form, erasure.plan(family)), 422
+    done = erasure.erase(family)
+    db.session().commit()
+    flash(
+        _(
+            "The family was erased: %(count)d records. Phones remove it at their next "
+            "synchronisation.",
+            count=done.total,
+        ),
+        "success",
+    )
+    return redirect(url_for("families.index"))
