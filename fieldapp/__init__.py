@@ -33,6 +33,7 @@ from fieldapp.families import effects as families_effects
 from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
 from fieldapp.protection import cli as protection_cli
+from fieldapp.protection import effects as protection_effects
 from fieldapp.protection.routes import bp as protection_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
@@ -76,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app, stored=families_effects.on_stored, changed=families_effects.on_changed
     )
     effects.register(app, stored=courses_effects.on_stored)
+    effects.register(app, stored=protection_effects.on_stored)
     crypto.init_app(app)
     auth_cli.init_app(app)
     demo_cli.init_app(app)

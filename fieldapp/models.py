@@ -14,6 +14,7 @@ from fieldapp.devices.models import Device
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.protection.models import FamilyConsent
 from fieldapp.push.models import Notification
 from fieldapp.push.models import PushSubscription
 from fieldapp.submissions.models import RejectedSubmission
@@ -31,6 +32,7 @@ __all__ = [
     "Device",
     "Enrolment",
     "Family",
+    "FamilyConsent",
     "LoginAttempt",
     "Member",
     "Notification",

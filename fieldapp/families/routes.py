@@ -30,6 +30,7 @@ from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.i18n import current_language
+from fieldapp.protection import consents
 from fieldapp.search import name_filter
 from fieldapp.templating import municipality_choices
 
@@ -110,6 +111,7 @@ def detail(family_id: str) -> str:
         assignments=services.active_assignees(family.id),
         assignment_form=assignment_form,
         member_form=MemberForm() if g.user.role in MANAGERS else None,
+        consents=consents.current(family),
     )
 
 

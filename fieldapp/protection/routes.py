@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint
 from flask import flash
 from flask import g
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from fieldapp import db
+from fieldapp.access import MANAGERS
 from fieldapp.access import get_family_or_404
 from fieldapp.access import require
 from fieldapp.audit import log
 from fieldapp.auth.models import Role
+from fieldapp.errors import NotFoundError
+from fieldapp.protection import consents
 from fieldapp.protection import erasure
 from fieldapp.protection.forms import EraseForm
 
@@ -33,6 +39,7 @@ TABLE_LABELS = {
     "enrolment": _l("Course enrolments"),
     "attendance": _l("Attendance marks"),
     "notification": _l("Notifications about the family"),
+    "family_consent": _l("Consents"),
 }
 
 
@@ -89,3 +96,42 @@ def erase_submit(family_id: str) -> tuple[str, int] | Response:
         "success",
     )
     return redirect(url_for("families.index"))
+
+
+CONSENT_LABELS = {
+    "store": _l("Storing personal data"),
+    "share": _l("Sharing with partners through referrals"),
+    "report": _l("Being counted in reports that leave the NGO"),
+    "photos": _l("Photos"),
+}
+
+
+@bp.app_template_global()
+def consent_label(kind: str) -> str:
+    """Return the name of a consent in the user's language."""
+    return str(CONSENT_LABELS.get(kind, kind))
+
+
+@bp.post("/families/<family_id>/consents/<kind>/withdraw")
+@require(*MANAGERS)
+def withdraw_submit(family_id: str, kind: str) -> Response:
+    """Record that the family withdrew a consent today: it allows nothing from today."""
+    family = get_family_or_404(g.user, family_id)
+    if kind not in CONSENT_LABELS:
+        raise NotFoundError()
+    today = date.today()
+    row = consents.withdraw(family, kind, on=today, by=g.user.id)
+    if row is None:
+        flash(_("There is no consent in force to withdraw."), "error")
+    else:
+        log.record("withdraw_consent", "family", family.id, kind=kind)
+        db.session().commit()
+        flash(
+            _(
+                "Withdrawal recorded: %(consent)s, from %(date)s.",
+                consent=consent_label(kind),
+                date=format_date(today),
+            ),
+            "success",
+        )
+    return redirect(url_for("families.detail", family_id=family.id) + "#consents")

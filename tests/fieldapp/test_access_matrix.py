@@ -99,6 +99,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     # Only admins erase; an empty confirmation is refused (422) and erases nothing.
     "protection.erase": ("GET", "/families/{family}/erase", rule({"admin"})),
     "protection.erase_submit": ("POST", "/families/{family}/erase", rule({"admin"})),
+    "protection.withdraw_submit": (
+        "POST",
+        "/families/{family}/consents/store/withdraw",
+        rule(MANAGERS, hidden=set()),
+    ),
     "courses.index": (
         "GET",
         "/courses/",
