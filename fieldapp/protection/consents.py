@@ -72,6 +72,15 @@ def allows(family: Family | uuid.UUID | str, kind: str, at: date | None = None) 
     return latest.withdrawn_on is None or latest.withdrawn_on > day
 
 
+def refused(family: Family | uuid.UUID | str, kind: str) -> bool:
+    """Return whether the family refused or withdrew ``kind`` (asked, and not in force).
+
+    Unlike ``not allows()``, a family never asked (registered before consents were
+    recorded) is not "refused": screens keep its names until someone asks.
+    """
+    return current(family).get(kind) is not None and not allows(family, kind)
+
+
 def current(family: Family | uuid.UUID | str) -> dict[str, FamilyConsent | None]:
     """Return the latest decision of each kind (None: never asked)."""
     rows = db.session().scalars(
@@ -161,3 +170,34 @@ def from_intake(answers: dict[str, Any]) -> dict[str, bool]:
 def stored_consents(family_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Return which of ``family_ids`` may keep personal data (store consent given)."""
     return {f for f in family_ids if allows(f, "store")}
+
+
+def anonymise(family: Family) -> None:
+    """Keep ``family`` under its code: no names, village, birth years or schools.
+
+    What reports count stays: municipality, programme, dates, members' sex and
+    relationship. The caller commits.
+    """
+    code = code_for(family.id)
+    family.name = code
+    family.village = ""
+    for index, member in enumerate(family.members, start=1):
+        member.full_name = f"{code}-{index}"
+        member.birth_year = None
+        member.school = ""
+    from fieldapp.families import services
+
+    services.index_family(family)
+
+
+def record_changes(
+    family: Family, decisions: dict[str, bool], *, by: int | None
+) -> None:
+    """Record, dated today, each decision that differs from what is in force."""
+    today = date.today()
+    changed = {
+        kind: given
+        for kind, given in decisions.items()
+        if allows(family, kind, at=today) != given or current(family).get(kind) is None
+    }
+    record(family.id, changed, on=today, by=by, form_id="family_form", form_version=1)

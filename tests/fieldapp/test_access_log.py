@@ -15,6 +15,10 @@ from .conftest import PASSWORD
 
 #: Routes that show or change no beneficiary record, and why they need no entry.
 NOT_AUDITED = {
+    "protection.withdraw_submit": (
+        "logged as withdraw_consent when a consent in force is withdrawn "
+        "(tests/fieldapp/test_consents.py); the world's families have none"
+    ),
     "home.index": "counts only",
     "home.healthz": "no data",
     "auth.login": "form only (attempts are logged by login_submit)",
@@ -132,6 +136,8 @@ AUDITED = {
         "resolve",
     ),
     "devices.revoke_submit": ("admin", "POST", "/devices/{device}/revoke", "revoke"),
+    "protection.erase": ("admin", "GET", "/families/{family}/erase", "view"),
+    "protection.erase_submit": ("admin", "POST", "/families/{family}/erase", "erase"),
 }
 
 
@@ -146,12 +152,18 @@ def _payload(endpoint: str, world) -> dict:
     return {
         "families.create_submit": {
             "name": "Morina",
+            "consent_store": "yes",
+            "consent_share": "yes",
+            "consent_report": "yes",
             "municipality": "gjakove",
             "programme": "prevention",
             "is_active": "y",
         },
         "families.edit_submit": {
             "name": "Krasniqi",
+            "consent_store": "yes",
+            "consent_share": "yes",
+            "consent_report": "yes",
             "municipality": "prishtine",
             "programme": "prevention",
             "is_active": "y",
@@ -197,6 +209,7 @@ def _payload(endpoint: str, world) -> dict:
             "is_active": "y",
         },
         "review.conflict_submit": {"rule": "keep_both"},
+        "protection.erase_submit": {"confirm": str(ids["family"])[:8]},
         "auth.login_submit": {"username": "nobody", "password": "wrong password"},
         "auth.password_submit": {
             "current_password": PASSWORD,

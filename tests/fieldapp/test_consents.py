@@ -115,6 +115,14 @@ def test_the_family_page_shows_consents_and_records_a_withdrawal(
     page = client.get(f"/families/{family_id}").get_data(as_text=True)
     assert "withdrawn on" in page
     with app.app_context():
+        from fieldapp.audit.models import AccessLogEntry
+
+        assert db.session().scalar(
+            sa.select(AccessLogEntry.detail).where(
+                AccessLogEntry.action == "withdraw_consent"
+            )
+        ) == {"kind": "photos"}
+    with app.app_context():
         assert not consents.allows(family_id, "photos")
         assert consents.allows(family_id, "store")
     again = client.post(
@@ -132,3 +140,92 @@ def test_the_family_page_shows_consents_and_records_a_withdrawal(
         data={"csrf_token": social_token},
     )
     assert refused.status_code == 403
+
+
+def test_coordinator_screens_ask_for_consent_like_the_intake(app, make_user, signed_in):
+    make_user("drita", "coordinator")
+    client, token = signed_in("drita")
+    form = client.get("/families/new").get_data(as_text=True)
+    assert "<legend>Consent</legend>" in form
+    assert "kept under a code" in form
+    missing = client.post(
+        "/families/new",
+        data={
+            "csrf_token": token,
+            "name": "Hoxha",
+            "municipality": "ferizaj",
+            "programme": "prevention",
+        },
+    )
+    assert missing.status_code == 422
+    assert "answer." in missing.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(Family)) == 0
+    done = client.post(
+        "/families/new",
+        data={
+            "csrf_token": token,
+            "name": "Hoxha",
+            "village": "Softaj",
+            "municipality": "ferizaj",
+            "programme": "prevention",
+            "consent_store": "no",
+            "consent_share": "no",
+            "consent_report": "yes",
+        },
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        family = db.session().scalars(sa.select(Family)).one()
+        assert family.name == consents.code_for(family.id)
+        assert family.village == ""
+        assert not consents.allows(family, "store")
+        assert consents.allows(family, "report")
+        family_id = family.id
+    # Adding a member keeps no name either.
+    client.post(
+        f"/families/{family_id}/members",
+        data={
+            "csrf_token": token,
+            "full_name": "Besnik Hoxha",
+            "birth_year": "2012",
+            "relationship": "child",
+            "sex": "",
+        },
+    )
+    with app.app_context():
+        family = db.session().get(Family, family_id)
+        assert [m.full_name for m in family.members] == [
+            f"{consents.code_for(family_id)}-1"
+        ]
+        assert family.members[0].birth_year is None
+    # Consent given later, on the edit screen: names are kept from then on.
+    edit = client.get(f"/families/{family_id}/edit").get_data(as_text=True)
+    assert 'value="no" checked' in edit or "checked" in edit
+    client.post(
+        f"/families/{family_id}/edit",
+        data={
+            "csrf_token": token,
+            "name": "Hoxha",
+            "municipality": "ferizaj",
+            "programme": "prevention",
+            "is_active": "y",
+            "consent_store": "yes",
+            "consent_share": "no",
+            "consent_report": "yes",
+        },
+    )
+    with app.app_context():
+        family = db.session().get(Family, family_id)
+        assert family.name == "Hoxha"
+        assert consents.allows(family, "store")
+        kinds = (
+            db.session()
+            .scalars(
+                sa.select(FamilyConsent.kind).where(
+                    FamilyConsent.family_id == family_id
+                )
+            )
+            .all()
+        )
+        assert sorted(kinds) == ["report", "share", "store", "store"]
