@@ -7,9 +7,11 @@ from datetime import date
 from flask import Blueprint
 from flask import flash
 from flask import g
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask_babel import force_locale
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,6 +24,7 @@ from fieldapp.access import require
 from fieldapp.audit import log
 from fieldapp.auth.models import Role
 from fieldapp.errors import NotFoundError
+from fieldapp.protection import access_report as access_report_service
 from fieldapp.protection import consents
 from fieldapp.protection import erasure
 from fieldapp.protection.forms import EraseForm
@@ -135,3 +138,33 @@ def withdraw_submit(family_id: str, kind: str) -> Response:
             "success",
         )
     return redirect(url_for("families.detail", family_id=family.id) + "#consents")
+
+
+@bp.get("/families/<family_id>/access-report")
+@require(*MANAGERS)
+def access_report(family_id: str) -> str:
+    """Everything stored about the family, printable, in the family's language."""
+    family = get_family_or_404(g.user, family_id)
+    report = access_report_service.build(family)
+    log.record("export", "family", family.id, what="access_report", format="html")
+    db.session().commit()
+    with force_locale(report["language"]):
+        return render_template(
+            "protection/access_report.html", family=family, report=report
+        )
+
+
+@bp.get("/families/<family_id>/access-report.json")
+@require(*MANAGERS)
+def access_report_file(family_id: str) -> Response:
+    """The same, as a JSON file to hand to the family."""
+    family = get_family_or_404(g.user, family_id)
+    report = access_report_service.build(family)
+    log.record("export", "family", family.id, what="access_report", format="json")
+    db.session().commit()
+    response = jsonify(report)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="family-{family.id}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

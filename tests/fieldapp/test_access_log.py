@@ -136,6 +136,18 @@ AUDITED = {
         "resolve",
     ),
     "devices.revoke_submit": ("admin", "POST", "/devices/{device}/revoke", "revoke"),
+    "protection.access_report": (
+        "coordinator",
+        "GET",
+        "/families/{family}/access-report",
+        "export",
+    ),
+    "protection.access_report_file": (
+        "coordinator",
+        "GET",
+        "/families/{family}/access-report.json",
+        "export",
+    ),
     "protection.erase": ("admin", "GET", "/families/{family}/erase", "view"),
     "protection.erase_submit": ("admin", "POST", "/families/{family}/erase", "erase"),
 }

@@ -104,6 +104,16 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/families/{family}/consents/store/withdraw",
         rule(MANAGERS, hidden=set()),
     ),
+    "protection.access_report": (
+        "GET",
+        "/families/{family}/access-report",
+        rule(MANAGERS),
+    ),
+    "protection.access_report_file": (
+        "GET",
+        "/families/{family}/access-report.json",
+        rule(MANAGERS),
+    ),
     "courses.index": (
         "GET",
         "/courses/",

@@ -229,3 +229,52 @@ def test_coordinator_screens_ask_for_consent_like_the_intake(app, make_user, sig
             .all()
         )
         assert sorted(kinds) == ["report", "share", "store", "store"]
+
+
+def test_the_right_of_access_gives_everything_in_the_family_language(
+    app, make_user, signed_in
+):
+    ana = make_user("ana", "social_worker")
+    make_user("drita", "coordinator")
+    family_id, _item = _intake(app, ana, store=True)
+    with app.app_context():
+        sub = db.session().scalar(sa.select(Submission))
+        sub.respondent_locale = "sq"
+        db.session().commit()
+    client, _token = signed_in("drita")
+    client.get(f"/families/{family_id}")  # a view, to be listed in the report
+    page = client.get(f"/families/{family_id}/access-report")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Berisha" in text
+    assert "Drita" in text
+    assert "Regjistrimi i familjes" in text  # the intake's title in Albanian
+    assert "Ruajtja e të dhënave personale" in text  # consent labels in Albanian
+    assert "Rr. Nëna Terezë 7" in text  # sensitive answers are the family's too
+    assert "drita" in text  # who viewed the family
+    data = client.get(f"/families/{family_id}/access-report.json")
+    assert data.status_code == 200
+    assert "attachment" in data.headers["Content-Disposition"]
+    report = data.json
+    assert report["language"] == "sq"
+    assert report["family"]["id"] == str(family_id)
+    assert any(
+        "Rr. Nëna Terezë 7" in value
+        for s in report["submissions"]
+        for _label, value in s["answers"]
+    )
+    assert any(e["action"] == "view" for e in report["access_log"])
+    with app.app_context():
+        from fieldapp.audit.models import AccessLogEntry
+
+        formats = (
+            db.session()
+            .scalars(
+                sa.select(AccessLogEntry.detail).where(
+                    AccessLogEntry.action == "export",
+                    AccessLogEntry.record_id == str(family_id),
+                )
+            )
+            .all()
+        )
+        assert {d["format"] for d in formats} == {"html", "json"}
