@@ -34,6 +34,7 @@ from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
 from fieldapp.protection import cli as protection_cli
 from fieldapp.protection import effects as protection_effects
+from fieldapp.protection import retention
 from fieldapp.protection.routes import bp as protection_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cron.init_app(app)
     backup.init_app(app)
     protection_cli.init_app(app)
+    retention.init_app(app)
 
     app.register_blueprint(pwa_bp)
     app.register_blueprint(home_bp)

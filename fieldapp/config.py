@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     # Key(s) that encrypt backup files (fieldapp/backup.py), same format, newest
     # first; kept apart from the backups. Empty: derived from the data keys.
     "BACKUP_KEYS": "",
+    # Retention (fieldapp/protection/retention.py), e.g.
+    # {"anonymise": "closed", "after_years": 5}; empty: none. Run by `flask cron`.
+    "RETENTION_POLICY": "",
     # Sync API limits.
     "SYNC_MAX_ITEMS": 100,
     # Accepted items of a push stored per transaction (one commit, one disk flush).
