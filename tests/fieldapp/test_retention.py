@@ -69,9 +69,11 @@ def test_dry_run_lists_and_the_run_anonymises_closed_cases_only(app, world, runn
         )
         db.session().commit()
     with app.app_context():
-        visit = db.session().scalars(
-            sa.select(Submission).where(Submission.family_id == family_id)
-        ).first()
+        visit = (
+            db.session()
+            .scalars(sa.select(Submission).where(Submission.family_id == family_id))
+            .first()
+        )
         visit.answers = {**visit.answers, "others_present": "Tezja Shpresa"}
         db.session().commit()
     _close_long_ago(app, family_id)
