@@ -278,3 +278,26 @@ def test_the_right_of_access_gives_everything_in_the_family_language(
             .all()
         )
         assert {d["format"] for d in formats} == {"html", "json"}
+
+
+def test_intake_version_2_asks_sharing_and_reporting_and_says_what_no_means(
+    app, make_user, client, auth
+):
+    ana = make_user("ana", "social_worker")
+    family_id = uuid.uuid4()
+    item = samples.family_intake(family_id, name="Berisha", members=("Drita",))
+    item["form_version"] = 2
+    item["answers"] |= {"consent_share": True, "consent_report": False}
+    with app.test_request_context():
+        result = ingest_item(
+            item, user=db.session().merge(ana), device_id=None, locale="en"
+        )
+    assert result.status == "accepted", result.errors
+    with app.app_context():
+        assert consents.allows(family_id, "share")
+        assert not consents.allows(family_id, "report")
+        assert consents.allows(family_id, "store")
+    auth.login("ana")
+    page = client.get("/forms/family_intake").get_data(as_text=True)
+    assert "registered under a code" in page
+    assert 'name="consent_share"' in page
