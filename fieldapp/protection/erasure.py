@@ -17,9 +17,10 @@ the family list that match the family's names are blanked. The erasure itself is
 with who, when, the family id and how many rows went, never a name.
 
 Devices drop the family at their next pull: it is no longer among the ``family_ids`` a
-pull sends. ``is_erased`` tells from the access log whether an id was erased (not yet
-used by ingest: an item about the family still waiting on a phone is stored like one
-about a family registered offline; see docs/architecture.md).
+pull sends. An item about the family still waiting in a phone's outbox is refused at
+ingest (``family_erased``, never stored, not even as a rejected item): the submission
+store finds erased ids in the access log, like ``is_erased``. The phone keeps a refused
+item until its user deletes it (the message asks them to).
 """
 
 from __future__ import annotations

@@ -246,3 +246,43 @@ def _pg_dump(engine: sa.Engine) -> bytes:
         check=True,
         capture_output=True,
     ).stdout
+
+
+def test_items_about_an_erased_family_are_refused_and_not_kept(app, world, runner):
+    from datetime import date
+
+    from fieldapp.submissions.ingest import ingest_item
+    from sync import samples
+
+    family_id = world.ids["family"]
+    result = runner.invoke(args=["family", "erase", str(family_id), "--yes"])
+    assert result.exit_code == 0, result.output
+    visit = {
+        "uuid": str(uuid.uuid4()),
+        "form_id": "home_visit",
+        "form_version": 1,
+        "subject_id": str(family_id),
+        "respondent_locale": "en",
+        "answers": {
+            "visit_date": date.today().isoformat(),
+            "present_members": [],
+            "living_conditions": 3,
+            "risk_level": "low",
+            "observations": "still about them",
+        },
+    }
+    intake = samples.family_intake(family_id, name="Krasniqi")
+    with app.test_request_context():
+        from fieldapp.auth.models import User
+
+        social = db.session().scalar(sa.select(User).where(User.username == "social"))
+        for item in (visit, intake):
+            found = ingest_item(
+                item, user=social, device_id=None, locale="en", keep_rejected=True
+            )
+            assert found.status == "refused", found
+            assert found.code == "family_erased"
+            assert "erased" in found.message
+    assert _count(app, Family, Family.id == family_id) == 0
+    assert _count(app, Submission, Submission.family_id == family_id) == 0
+    assert _count(app, RejectedSubmission) == 0
