@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from fieldapp import access
+from fieldapp import backup
 from fieldapp import command_line
 from fieldapp import cron
 from fieldapp import crypto
@@ -23,6 +24,7 @@ from fieldapp.auth import cli as auth_cli
 from fieldapp.auth import sessions
 from fieldapp.auth.routes import bp as auth_bp
 from fieldapp.cases import effects as cases_effects
+from fieldapp.cases import retention as cases_retention
 from fieldapp.cases.routes import bp as cases_bp
 from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
@@ -37,6 +39,10 @@ from fieldapp.families.routes import bp as families_bp
 from fieldapp.home.routes import bp as home_bp
 from fieldapp.prevention import effects as prevention_effects
 from fieldapp.prevention.routes import bp as prevention_bp
+from fieldapp.protection import cli as protection_cli
+from fieldapp.protection import effects as protection_effects
+from fieldapp.protection import retention
+from fieldapp.protection.routes import bp as protection_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
 from fieldapp.pwa.routes import bp as pwa_bp
@@ -82,12 +88,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     effects.register(app, stored=courses_effects.on_stored)
     effects.register(app, stored=prevention_effects.on_stored)
     effects.register(app, stored=cases_effects.on_stored)  # after families'
+    effects.register(app, stored=protection_effects.on_stored)
     crypto.init_app(app)
     app.jinja_env.globals["vault_fresh_sign_in"] = vault.recent_password_sign_in
     auth_cli.init_app(app)
     demo_cli.init_app(app)
     push_cli.init_app(app)
     cron.init_app(app)
+    backup.init_app(app)
+    protection_cli.init_app(app)
+    retention.init_app(app)
+    # When a case closed, and what its free text is, for the retention policy.
+    retention.register(
+        closures=cases_retention.closures, anonymiser=cases_retention.anonymise
+    )
 
     app.register_blueprint(pwa_bp)
     app.register_blueprint(home_bp)
@@ -103,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(devices_bp, url_prefix="/devices")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(push_bp)
+    app.register_blueprint(protection_bp)
     access.check_every_view_has_a_rule(app)
     command_line.init_app(app)  # last: wraps every command registered above
     return app

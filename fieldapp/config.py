@@ -66,6 +66,12 @@ DEFAULTS: dict[str, Any] = {
     "VAULT_IDLE_MINUTES": 5,
     "VAULT_SILENCE_DAYS": 30,
     "VAULT_RECOVERY_MINUTES": 10,
+    # Key(s) that encrypt backup files (fieldapp/backup.py), same format, newest
+    # first; kept apart from the backups. Empty: derived from the data keys.
+    "BACKUP_KEYS": "",
+    # Retention (fieldapp/protection/retention.py), e.g.
+    # {"anonymise": "closed", "after_years": 5}; empty: none. Run by `flask cron`.
+    "RETENTION_POLICY": "",
     # Sync API limits.
     "SYNC_MAX_ITEMS": 100,
     # Accepted items of a push stored per transaction (one commit, one disk flush).

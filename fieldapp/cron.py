@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 
 from fieldapp import db
 from fieldapp.command_line import explain
+from fieldapp.protection import retention
 from fieldapp.push import cli as push_cli
 from fieldapp.push import keys
 
@@ -41,6 +42,7 @@ def _checkpoint() -> None:
 #: (name, job), in the order they run.
 JOBS: list[tuple[str, Callable[[], None]]] = [
     ("push", _push),
+    ("retention", retention.cron_job),
     ("checkpoint", _checkpoint),
 ]
 
@@ -48,7 +50,7 @@ JOBS: list[tuple[str, Callable[[], None]]] = [
 @click.command("cron")
 @with_appcontext
 def cron_command() -> None:
-    """Run every periodic job once: reminders and push delivery, WAL checkpoint."""
+    """Run every periodic job once: push, retention policy, WAL checkpoint."""
     failed = []
     for name, job in JOBS:
         try:

@@ -212,6 +212,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted content is overwritten with zeros, not left in free pages: an erased
+    # family must not survive in the file (fieldapp/protection/erasure.py).
+    cursor.execute("PRAGMA secure_delete=ON")
     # Whenever the log is reset after a checkpoint, its file shrinks back to this size
     # (SQLite otherwise keeps the largest size it ever reached).
     cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")

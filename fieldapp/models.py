@@ -26,6 +26,7 @@ from fieldapp.prevention.models import ActivityStudent
 from fieldapp.prevention.models import EnrolmentEvent
 from fieldapp.prevention.models import GroupActivity
 from fieldapp.prevention.models import Student
+from fieldapp.protection.models import FamilyConsent
 from fieldapp.push.models import Notification
 from fieldapp.push.models import PushSubscription
 from fieldapp.submissions.models import RejectedSubmission
@@ -48,6 +49,7 @@ __all__ = [
     "Enrolment",
     "EnrolmentEvent",
     "Family",
+    "FamilyConsent",
     "FollowUp",
     "GroupActivity",
     "LoginAttempt",

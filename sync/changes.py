@@ -85,6 +85,7 @@ ENGINE_CODES = frozenset(
         "not_your_family",  # the family exists but is outside the author's scope
         "not_your_course",
         "family_exists",  # an intake for a family id that is already registered
+        "family_erased",  # the family was erased: nothing about it is stored again
         "subject_required",
         "invalid_answers",  # field errors: see ItemResult.errors
         "conflict",

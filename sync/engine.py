@@ -361,6 +361,17 @@ class _Batch:
             return self._replay_if_stored(item, digest) or ItemResult(
                 uuid_text, "refused", code="form_not_allowed"
             )
+        if (
+            definition is not None
+            and definition.subject in _FAMILY_SUBJECTS
+            and item.subject_id is not None
+        ):
+            subject = self.families.get(item.subject_id)
+            if subject is not None and subject.erased:
+                # Refused, not rejected: a rejection would keep the item's answers.
+                return self._replay_if_stored(item, digest) or ItemResult(
+                    uuid_text, "refused", code="family_erased"
+                )
         if definition is not None:
             code, errors, context = self._subject(item, definition)
         clean: dict[str, Any] = {}

@@ -71,6 +71,8 @@ class KnownFamily:
     visible: bool
     #: the ids of its members (only filled in when visible)
     members: frozenset[str] = frozenset()
+    #: the family was erased: nothing about it may be stored again
+    erased: bool = False
 
     @property
     def access(self) -> Access:

@@ -52,6 +52,9 @@ ACTIONS = {
     "refer_without_consent": _l("referral refused: no consent to share"),
     "review": _l("reviewed the case plan"),
     "reassign": _l("reassigned"),
+    "anonymise": _l("anonymised"),
+    "erase": _l("erased"),
+    "withdraw_consent": _l("recorded a withdrawal of consent"),
 }
 #: Kinds of record, as the reader says them.
 RECORD_TYPES = {

@@ -18,6 +18,7 @@ from fieldapp.cases import services
 from fieldapp.cases.models import Partner
 from fieldapp.cases.models import SupportCase
 from fieldapp.families.models import Family
+from fieldapp.protection import consents
 
 # family, programme, referred by, referring body, days ago referred, then the story:
 # (admitted days ago, planned end in days) or None, closed days ago or None, reopened
@@ -114,6 +115,15 @@ def load_cases(users: dict[str, User]) -> int:
             referred_on=today - timedelta(days=referred),
         )
         case.consent_services = case.consent_data = case.consent_share = True
+        # The family agreed at referral (fieldapp.protection keeps its consents).
+        consents.record(
+            family.id,
+            {"store": True, "share": True, "report": True},
+            on=today - timedelta(days=referred),
+            by=by.id,
+            form_id="family_intake",
+            form_version=2,
+        )
         if admission is not None:
             admitted, end = admission
             services.activate(

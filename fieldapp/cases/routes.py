@@ -55,6 +55,7 @@ from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.services import active_assignees
 from fieldapp.i18n import current_language
+from fieldapp.protection import consents
 from fieldapp.templating import municipality_choices
 
 bp = Blueprint("cases", __name__, template_folder="templates")
@@ -236,6 +237,9 @@ def _render_file(
         family=family,
         cases=cases,
         current=current,
+        # The family's consent to share (one record for all its cases).
+        share_decision=consents.current(family.id)["share"],
+        shares_now=consents.allows(family.id, "share"),
         assignments=active_assignees(family.id),
         timeline=timeline,
         shown=shown,

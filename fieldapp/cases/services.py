@@ -41,6 +41,7 @@ from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.families.models import Family
+from fieldapp.protection import consents
 
 #: The longest a case may last: three years after admission.
 MAX_YEARS = 3
@@ -540,10 +541,37 @@ def status_label(status: str) -> str:
 
 
 def set_consent_share(case: SupportCase, by: User, *, consent: bool) -> None:
-    """Record whether the family agrees that its information goes to partners."""
+    """Record whether the family agrees that its information goes to partners.
+
+    The family's consents live in one place (fieldapp.protection.consents): a "yes"
+    adds a decision from today, a "no" withdraws one in force (or records the refusal).
+    The case keeps the answer too, for its history.
+    """
     changes = _set(case, consent_share=consent)
     if changes["consent_share"][0] != consent:
         _event(case, "change", by, changes=changes)
+    today = date.today()
+    if consent == consents.allows(case.family_id, "share", at=today):
+        return
+    family = db.session().get(Family, case.family_id)
+    if (
+        consent
+        or family is None
+        or consents.withdraw(family, "share", on=today, by=by.id) is None
+    ):
+        consents.record(
+            case.family_id,
+            {"share": consent},
+            on=today,
+            by=by.id,
+            form_id="case_file",
+            form_version=0,
+        )
+
+
+def shares(case: SupportCase, on: date) -> bool:
+    """Return whether the family of ``case`` consented to sharing on the day ``on``."""
+    return consents.allows(case.family_id, "share", at=on)
 
 
 def referrals_of(case_ids: list[int]) -> list[Referral]:
@@ -592,7 +620,8 @@ def refer(
         raise CaseRefused(
             _("The follow-up date cannot be before the referral."), "follow_up_on"
         )
-    if case.consent_share is not True and not override.strip():
+    shared = shares(case, sent_on)
+    if not shared and not override.strip():
         raise CaseRefused(
             _(
                 "The family has not agreed that its information is shared with "
@@ -609,9 +638,7 @@ def refer(
         sent_on=sent_on,
         follow_up_on=follow_up_on,
         note=note.strip()[:500],
-        consent_override=override.strip()[:500]
-        if case.consent_share is not True
-        else "",
+        consent_override="" if shared else override.strip()[:500],
         created_by_id=by.id,
     )
     db.session().add(referral)

@@ -35,6 +35,7 @@ from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.families.services import family_search_key
 from fieldapp.families.services import member_search_key
+from fieldapp.protection.consents import code_for
 from fieldapp.submissions.effects import Context
 from fieldapp.submissions.effects import Stored
 from fieldapp.submissions.models import Submission
@@ -396,7 +397,12 @@ def _register_families(
     families, members, assignments = [], [], []
     for submission in intakes:
         answers = submission.answers
-        name = str(answers.get("family_name", ""))[:200]
+        # No consent to store personal data: registered under a code, no names, no
+        # village, no birth years (fieldapp/protection/consents.py).
+        keeps = answers.get("consent_data") is True
+        assert submission.family_id is not None  # noqa: S101 - intakes name one
+        code = code_for(submission.family_id)
+        name = str(answers.get("family_name", ""))[:200] if keeps else code
         names = [name]
         for index, row in enumerate(rows[submission.uuid]):
             member_id = _member_id(submission, index, row)
@@ -404,7 +410,9 @@ def _register_families(
                 member_id = uuid.uuid5(submission.uuid, str(index))
             taken.add(member_id)
             grade = row.get("grade")
-            full_name = str(row.get("full_name", ""))[:200]
+            full_name = (
+                str(row.get("full_name", ""))[:200] if keeps else f"{code}-{index + 1}"
+            )
             names.append(full_name)
             members.append(
                 {
@@ -412,10 +420,10 @@ def _register_families(
                     "family_id": submission.family_id,
                     "full_name": full_name,
                     "search_key": member_search_key(full_name),
-                    "birth_year": row.get("birth_year"),
+                    "birth_year": row.get("birth_year") if keeps else None,
                     "sex": str(row.get("sex", "")),
                     "relationship": str(row.get("relationship", "")),
-                    "school": str(row.get("school_name", ""))[:200],
+                    "school": str(row.get("school_name", ""))[:200] if keeps else "",
                     "grade": "" if grade is None else str(grade),
                 }
             )
@@ -425,7 +433,7 @@ def _register_families(
                 "name": name,
                 "search_key": family_search_key(names),
                 "municipality": str(answers.get("municipality", "")),
-                "village": str(answers.get("village", ""))[:200],
+                "village": str(answers.get("village", ""))[:200] if keeps else "",
                 "programme": str(answers.get("programme") or "prevention"),
                 "referral_source": str(answers.get("referral_source", "")),
                 "created_by_id": author.id,

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import IntegerField
+from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import ValidationError
 
 
 def text(value: str | None) -> str:
@@ -37,16 +41,28 @@ RELATIONSHIP_CHOICES = [
 ]
 
 
+YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
+
+
+def _consent(label: str | Any, required: bool = True) -> RadioField:
+    return RadioField(
+        label,
+        choices=YES_NO,
+        validators=[
+            InputRequired(message=_l("Record the family's answer."))
+            if required
+            else Optional()
+        ],
+    )
+
+
 class FamilyForm(FlaskForm):
-    """A family's details."""
+    """A family's details and its consents, asked like the intake asks them."""
 
     name = StringField(
         _l("Family name"),
         filters=[text],
-        validators=[
-            DataRequired(message=_l("Enter the family name.")),
-            Length(max=200),
-        ],
+        validators=[Length(max=200)],
     )
     #: choices are set per request from the intake form's list, in the user's language
     municipality = SelectField(_l("Municipality"), validate_choice=True)
@@ -55,6 +71,31 @@ class FamilyForm(FlaskForm):
     )
     programme = SelectField(_l("Programme"), choices=PROGRAMME_CHOICES)
     is_active = BooleanField(_l("Active case"), default=True)
+    consent_store = _consent(
+        _l(
+            "The family agrees that its personal data is kept (names, contacts, village)"
+        )
+    )
+    consent_share = _consent(
+        _l("The family agrees that its data is shared with partners through referrals")
+    )
+    consent_report = _consent(
+        _l("The family agrees to be counted in reports that leave the NGO")
+    )
+    consent_photos = _consent(_l("The family agrees to be photographed"), False)
+
+    def validate_name(self, field: StringField) -> None:
+        """A name is needed only when the family agrees that it is kept."""
+        if self.consent_store.data == "yes" and not field.data:
+            raise ValidationError(_l("Enter the family name."))
+
+    def consents(self) -> dict[str, bool]:
+        """Return the decisions the form records (an unanswered one is left out)."""
+        return {
+            kind: getattr(self, f"consent_{kind}").data == "yes"
+            for kind in ("store", "share", "report", "photos")
+            if getattr(self, f"consent_{kind}").data in ("yes", "no")
+        }
 
 
 class MemberForm(FlaskForm):

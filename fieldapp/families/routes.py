@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from flask import Blueprint
 from flask import g
@@ -30,6 +32,7 @@ from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.i18n import current_language
+from fieldapp.protection import consents
 from fieldapp.search import name_filter
 from fieldapp.submissions.forms_registry import forms_for
 from fieldapp.templating import municipality_choices
@@ -39,6 +42,7 @@ bp = Blueprint("families", __name__, template_folder="templates")
 _PAGE_SIZE = 50
 #: a family's fields whose changes the access log records, before and after
 _LOGGED_FIELDS = ("name", "municipality", "village", "programme", "is_active")
+_IDENTIFYING = frozenset({"name", "village"})
 
 
 @bp.get("/")
@@ -61,11 +65,22 @@ def index() -> str:
 
 def _family_form(family: Family | None = None) -> FamilyForm:
     form = FamilyForm(obj=family)
+    if family is not None:
+        for kind, row in consents.current(family).items():
+            if row is not None:
+                given = row.given and row.withdrawn_on is None
+                getattr(form, f"consent_{kind}").data = "yes" if given else "no"
     form.municipality.choices = [
         ("", _("Choose a municipality")),
         *municipality_choices(current_language()),
     ]
     return form
+
+
+def _populate(form: FamilyForm, family: Family) -> None:
+    """Copy the family's own fields (not the consents, recorded apart) onto it."""
+    for name in ("name", "municipality", "village", "programme", "is_active"):
+        getattr(form, name).populate_obj(family, name)
 
 
 @bp.get("/new")
@@ -82,11 +97,14 @@ def create_submit() -> tuple[str, int] | Response:
     form = _family_form()
     if not form.validate_on_submit():
         return render_template("families/edit.html", form=form, family=None), 422
-    family = Family(created_by_id=g.user.id)
-    form.populate_obj(family)
+    family = Family(id=uuid.uuid4(), created_by_id=g.user.id)
+    _populate(form, family)
     services.index_family(family)
     db.session().add(family)
     db.session().flush()
+    consents.record_changes(family, form.consents(), by=g.user.id)
+    if form.consent_store.data != "yes":
+        consents.anonymise(family)
     log.record("create", "family", family.id)
     db.session().commit()
     return redirect(url_for("families.detail", family_id=family.id))
@@ -119,6 +137,7 @@ def detail(family_id: str) -> str:
         assignments=services.active_assignees(family.id),
         assignment_form=assignment_form,
         member_form=MemberForm() if g.user.role in MANAGERS else None,
+        consents=consents.current(family),
     )
 
 
@@ -143,11 +162,18 @@ def edit_submit(family_id: str) -> tuple[str, int] | Response:
     if not form.validate_on_submit():
         return render_template("families/edit.html", form=form, family=family), 422
     before = {name: getattr(family, name) for name in _LOGGED_FIELDS}
-    form.populate_obj(family)
+    _populate(form, family)
     services.index_family(family)
-    # What changed, before and after (these fields are not sealed ones).
+    consents.record_changes(family, form.consents(), by=g.user.id)
+    if form.consent_store.data != "yes":
+        consents.anonymise(family)
+    # What changed: before and after for the programme and status; for what names or
+    # locates the family only that it changed (the access log outlives an erasure and
+    # never holds a name).
     changes = {
-        name: [before[name], getattr(family, name)]
+        name: (
+            "changed" if name in _IDENTIFYING else [before[name], getattr(family, name)]
+        )
         for name in _LOGGED_FIELDS
         if before[name] != getattr(family, name)
     }
@@ -171,6 +197,8 @@ def member_add_submit(family_id: str) -> tuple[str, int] | Response:
     member.school = member.school or ""
     member.grade = member.grade or ""
     family.members.append(member)
+    if consents.refused(family, "store"):
+        consents.anonymise(family)  # no names kept without consent to store them
     services.index_family(family)
     db.session().flush()
     log.record("create", "member", member.id, family=str(family.id))
@@ -216,6 +244,8 @@ def member_edit_submit(family_id: str, member_id: str) -> tuple[str, int] | Resp
     form.populate_obj(member)
     member.school = member.school or ""
     member.grade = member.grade or ""
+    if consents.refused(family, "store"):
+        consents.anonymise(family)
     services.index_family(family)
     family.updated_at = db.utcnow()
     log.record("update", "member", member.id, family=str(family.id))

@@ -107,10 +107,11 @@ class ActivityStudent(Model):
     """An enrolled student who took part in a group activity."""
 
     __tablename__ = "activity_student"
+    # One-column key: erasure names a family's rows by it (fieldapp/protection/erasure).
+    __table_args__ = (sa.UniqueConstraint("activity_id", "member_id"),)
 
-    activity_id: orm.Mapped[int] = orm.mapped_column(
-        sa.ForeignKey("group_activity.id"), primary_key=True
-    )
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    activity_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("group_activity.id"))
     member_id: orm.Mapped[uuid.UUID] = orm.mapped_column(
-        sa.ForeignKey("member.id"), primary_key=True, index=True
+        sa.ForeignKey("member.id"), index=True
     )

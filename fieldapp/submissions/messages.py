@@ -94,6 +94,10 @@ def result_message(result: ItemResult, locale: str) -> str:
                     "form. Please fill it in again."
                 ),
                 "form_not_allowed": _("Your role may not fill in this form."),
+                "family_erased": _(
+                    "This family was erased, so this form cannot be stored. Delete it "
+                    "from this device."
+                ),
                 "not_stored": _(
                     "The server could not store this form just now. It stays on "
                     "this device and will be sent again."

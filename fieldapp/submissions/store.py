@@ -25,6 +25,7 @@ from sqlalchemy import orm
 from fieldapp import db
 from fieldapp.access import family_visible_for
 from fieldapp.access import is_manager
+from fieldapp.audit.models import AccessLogEntry
 from fieldapp.auth.models import User
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
@@ -168,10 +169,24 @@ class SqlSubmissionStore:
                 _, members = found.setdefault(family_id, (bool(seen), set()))
                 if seen and member_id is not None:
                     members.add(str(member_id))
-        return {
+        known = {
             family_id: KnownFamily(seen, frozenset(members))
             for family_id, (seen, members) in found.items()
         }
+        missing = [str(f) for f in family_ids if f not in known]
+        if missing:
+            # An erased family's id stays in the access log (fieldapp/protection).
+            with db.reads(self.session):
+                erased = self.session.scalars(
+                    sa.select(AccessLogEntry.record_id).where(
+                        AccessLogEntry.record_type == "family",
+                        AccessLogEntry.action == "erase",
+                        AccessLogEntry.record_id.in_(missing),
+                    )
+                ).all()
+            for family_id in erased:
+                known[uuid.UUID(family_id)] = KnownFamily(False, erased=True)
+        return known
 
     def course_access(self, author: Author, course_id: int) -> Access:
         """Tell whether the course is the author's, someone else's, or unknown."""

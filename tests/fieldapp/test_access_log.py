@@ -19,6 +19,10 @@ from .conftest import PASSWORD
 
 #: Routes that show or change no beneficiary record, and why they need no entry.
 NOT_AUDITED = {
+    "protection.withdraw_submit": (
+        "logged as withdraw_consent when a consent in force is withdrawn "
+        "(tests/fieldapp/test_consents.py); the world's families have none"
+    ),
     "home.index": "counts only",
     "devices.revoke": "a question only (the answers are logged)",
     "home.healthz": "no data",
@@ -217,6 +221,20 @@ AUDITED = {
         "/cases/partners/{partner}/toggle",
         "update",
     ),
+    "protection.access_report": (
+        "coordinator",
+        "GET",
+        "/families/{family}/access-report",
+        "export",
+    ),
+    "protection.access_report_file": (
+        "coordinator",
+        "GET",
+        "/families/{family}/access-report.json",
+        "export",
+    ),
+    "protection.erase": ("admin", "GET", "/families/{family}/erase", "view"),
+    "protection.erase_submit": ("admin", "POST", "/families/{family}/erase", "erase"),
 }
 
 
@@ -231,12 +249,18 @@ def _payload(endpoint: str, world) -> dict:
     return {
         "families.create_submit": {
             "name": "Morina",
+            "consent_store": "yes",
+            "consent_share": "yes",
+            "consent_report": "yes",
             "municipality": "gjakove",
             "programme": "prevention",
             "is_active": "y",
         },
         "families.edit_submit": {
             "name": "Krasniqi",
+            "consent_store": "yes",
+            "consent_share": "yes",
+            "consent_report": "yes",
             "municipality": "prishtine",
             "programme": "prevention",
             "is_active": "y",
@@ -320,6 +344,7 @@ def _payload(endpoint: str, world) -> dict:
         "cases.review_submit": {"reviewed_on": date.today().isoformat()},
         "cases.partner_add_submit": {"name": "IOM Kosovo", "kind": "iom"},
         "cases.reassign_submit": {"worker": str(world.users["social2"].id)},
+        "protection.erase_submit": {"confirm": str(ids["family"])[:8]},
         "auth.login_submit": {"username": "nobody", "password": "wrong password"},
         "auth.password_submit": {
             "current_password": PASSWORD,

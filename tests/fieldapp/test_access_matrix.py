@@ -168,6 +168,24 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         rule(MANAGERS | {"social", "social2", "psych"}),
     ),
     "cases.reassign_submit": ("POST", "/cases/{case}/reassign", rule(MANAGERS)),
+    # Only admins erase; an empty confirmation is refused (422) and erases nothing.
+    "protection.erase": ("GET", "/families/{family}/erase", rule({"admin"})),
+    "protection.erase_submit": ("POST", "/families/{family}/erase", rule({"admin"})),
+    "protection.withdraw_submit": (
+        "POST",
+        "/families/{family}/consents/store/withdraw",
+        rule(MANAGERS, hidden=set()),
+    ),
+    "protection.access_report": (
+        "GET",
+        "/families/{family}/access-report",
+        rule(MANAGERS),
+    ),
+    "protection.access_report_file": (
+        "GET",
+        "/families/{family}/access-report.json",
+        rule(MANAGERS),
+    ),
     "courses.index": (
         "GET",
         "/courses/",

@@ -29,6 +29,9 @@ def test_coordinator_creates_a_family_adds_a_member_and_assigns_a_worker(
         "/families/new",
         data={
             "name": "Berisha",
+            "consent_store": "yes",
+            "consent_share": "yes",
+            "consent_report": "no",
             "municipality": "ferizaj",
             "village": "Softaj",
             "programme": "rehabilitation_daily",

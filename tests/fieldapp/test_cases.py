@@ -22,6 +22,7 @@ from fieldapp.cases.models import PlanReview
 from fieldapp.cases.models import Referral
 from fieldapp.cases.models import SupportCase
 from fieldapp.families.models import Family
+from fieldapp.protection import consents
 from fieldapp.submissions.ingest import ingest_item
 from sync import samples
 
@@ -60,6 +61,16 @@ def _new_case(app, world, status: str = "referred", **fields) -> int:
             **fields,
         )
         db.session().add(case)
+        if fields.get("consent_share") is not None:
+            # The family's consent is what referrals ask (fieldapp.protection).
+            consents.record(
+                case.family_id,
+                {"share": fields["consent_share"]},
+                on=TODAY - timedelta(days=300),
+                by=None,
+                form_id="family_intake",
+                form_version=2,
+            )
         db.session().commit()
         return case.id
 
@@ -1157,6 +1168,9 @@ def test_the_access_log_records_a_family_change_before_and_after(app, world, sig
         token,
         f"/families/{world.ids['family']}/edit",
         name="Krasniqi",
+        consent_store="yes",
+        consent_share="yes",
+        consent_report="yes",
         municipality="ferizaj",
         village="Softaj",
         programme="rehabilitation_daily",
@@ -1176,6 +1190,10 @@ def test_the_access_log_records_a_family_change_before_and_after(app, world, sig
             "rehabilitation_daily",
         ]
         assert "name" not in entry.detail["changes"]
+        # What names or locates the family: only that it changed, never the value
+        # (the access log outlives an erasure).
+        assert entry.detail["changes"]["village"] == "changed"
+        assert "Softaj" not in str(entry.detail)
 
 
 def test_admission_and_reopening_are_logged(app, world, signed_in):

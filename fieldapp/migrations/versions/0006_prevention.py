@@ -92,6 +92,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_group_activity_held_on"), ["held_on"])
     op.create_table(
         "activity_student",
+        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("activity_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -104,8 +105,11 @@ def upgrade() -> None:
             ["member.id"],
             name=op.f("fk_activity_student_member_id_member"),
         ),
-        sa.PrimaryKeyConstraint(
-            "activity_id", "member_id", name=op.f("pk_activity_student")
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_activity_student")),
+        sa.UniqueConstraint(
+            "activity_id",
+            "member_id",
+            name=op.f("uq_activity_student_activity_id_member_id"),
         ),
     )
     with op.batch_alter_table("activity_student", schema=None) as batch_op:
