@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -51,18 +52,19 @@ def anonymise(family: Family) -> None:
     )
     if not case_ids:
         return
-    cleared = {
-        SupportCase: (
-            {"referring_body": "", "closure_other": "", "closing_summary": ""},
+    blanks: list[tuple[type[db.Model], Any, dict[str, Any]]] = [
+        (
+            SupportCase,
             SupportCase.id,
+            {"referring_body": "", "closure_other": "", "closing_summary": ""},
         ),
-        CaseEvent: ({"reason": "", "changes": {}}, CaseEvent.case_id),
-        CaseService: ({"provider": "", "outcome": ""}, CaseService.case_id),
-        Referral: ({"note": "", "consent_override": ""}, Referral.case_id),
-        CaseGoal: ({"description": ""}, CaseGoal.case_id),
-        PlanReview: ({"summary": "", "progress": {}}, PlanReview.case_id),
-    }
-    for model, (values, column) in cleared.items():
+        (CaseEvent, CaseEvent.case_id, {"reason": "", "changes": {}}),
+        (CaseService, CaseService.case_id, {"provider": "", "outcome": ""}),
+        (Referral, Referral.case_id, {"note": "", "consent_override": ""}),
+        (CaseGoal, CaseGoal.case_id, {"description": ""}),
+        (PlanReview, PlanReview.case_id, {"summary": "", "progress": {}}),
+    ]
+    for model, column, values in blanks:
         session.execute(
             sa.update(db.table_of(model)).where(column.in_(case_ids)).values(**values)
         )
