@@ -176,6 +176,9 @@ class Gunicorn:
                 [
                     BIN / "gunicorn",
                     *("-w", "2", "-b", f"127.0.0.1:{self.port}"),
+                    # A worker slowed by a busy machine is not a fault under test:
+                    # gunicorn's 30 s heartbeat would kill it and reset connections.
+                    *("--timeout", "120"),
                     *self.args,
                     *("--graceful-timeout", "5", "wsgi:app"),
                 ],
