@@ -6,9 +6,11 @@ import uuid
 from datetime import UTC
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint
+from flask import current_app
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -64,6 +66,12 @@ def get_definition_or_404(form_id: str) -> FormDefinition:
     if not definition.may_fill(g.user.role):
         raise ForbiddenError()
     return definition
+
+
+def _today_iso() -> str:
+    """Return today's date where the NGOs work, for date questions preset to today."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.now(zone).date().isoformat()
 
 
 def _respondent_locale() -> str:
@@ -139,6 +147,7 @@ def fill(form_id: str) -> str:
         errors={},
         shell=shell,
         respondent_locale=form.respondent_locale.data,
+        today_iso=_today_iso(),
         **context,
     )
 
@@ -221,6 +230,7 @@ def _refill(
         errors=errors,
         shell=False,
         respondent_locale=_respondent_locale(),
+        today_iso="",
         **context,
     )
 
