@@ -19,14 +19,21 @@ T = TypeVar("T")
 
 #: each language's letters in alphabetical order (lower case; digraphs are one letter)
 ALPHABETS: dict[str, tuple[str, ...]] = {
-    "sq": tuple(
-        "a b c ç d dh e ë f g gj h i j k l ll m n nj o p q r rr s sh t th u v x xh y z zh"
-        .split()
+    "sq": (
+        "a", "b", "c", "ç", "d", "dh", "e", "ë", "f", "g", "gj", "h", "i", "j", "k",
+        "l", "ll", "m", "n", "nj", "o", "p", "q", "r", "rr", "s", "sh", "t", "th", "u",
+        "v", "x", "xh", "y", "z", "zh",
     ),
-    "sr_Latn": tuple("a b c č ć d dž đ e f g h i j k l lj m n nj o p r s š t u v z ž".split()),
-    "sr_Cyrl": tuple("а б в г д ђ е ж з и ј к л љ м н њ о п р с т ћ у ф х ц ч џ ш".split()),
+    "sr_Latn": (
+        "a", "b", "c", "č", "ć", "d", "dž", "đ", "e", "f", "g", "h", "i", "j", "k",
+        "l", "lj", "m", "n", "nj", "o", "p", "r", "s", "š", "t", "u", "v", "z", "ž",
+    ),
+    "sr_Cyrl": (
+        "а", "б", "в", "г", "д", "ђ", "е", "ж", "з", "и", "ј", "к", "л", "љ", "м",
+        "н", "њ", "о", "п", "р", "с", "т", "ћ", "у", "ф", "х", "ц", "ч", "џ", "ш",
+    ),
     "en": tuple("abcdefghijklmnopqrstuvwxyz"),
-}
+}  # fmt: skip
 
 
 def sort_key(text: str, locale: str | None) -> tuple[int, ...]:

@@ -24,7 +24,7 @@ __all__ = ["COMMON_OPTIONS", "FIELD_TYPES", "FieldType", "InvalidAnswer", "RuleE
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
 #: a date typed day first, as the fill page shows dates: 31.12.2025, 1.2.2026, 31/12/2025
-_DAY_FIRST = re.compile(r"^([0-9]{1,2})[./-]([0-9]{1,2})[./-]([0-9]{4})\.?$")
+_DAY_FIRST = re.compile(r"^([0-9]{1,2})[.,/-]([0-9]{1,2})[.,/-]([0-9]{4})\.?$")
 # At most 300 digits: longer text is not read as a number (Python refuses to convert
 # very long digit strings, and no answer needs them); it is answered "not a number".
 _INT_TEXT = re.compile(r"^[+-]?\d{1,300}$")
@@ -206,7 +206,6 @@ class DateField(FieldType):
                 return [issue(question, "future_date")]
             return [issue(question, "max", max=high)]
         return []
-
 
     @classmethod
     def from_strings(cls, question: Question, values: list[str]) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +31,8 @@ from fieldapp.access import require
 from fieldapp.access import roster_of
 from fieldapp.access import students_visible_to
 from fieldapp.audit import log
+from fieldapp.auth.models import User
+from fieldapp.courses.effects import current_register
 from fieldapp.courses.models import Course
 from fieldapp.crypto import decrypt_json
 from fieldapp.errors import ForbiddenError
@@ -183,6 +186,11 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
         or current_language(),
         "answers": from_form_data(definition, request.form),
     }
+    taken = _register_taken(definition, item)
+    if taken is not None and request.form.get("replace_register") != "1":
+        # A second register for the session: say whose and when, and save only when
+        # the instructor confirms this one as the corrected version.
+        return _refill(definition, form, item["answers"], {}, taken=taken), 409
     result = ingest_item(item, user=g.user, device_id=None, locale=current_language())
     record_ingest([result], [item], None)
     db.session().commit()
@@ -204,11 +212,34 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
     )
 
 
+def _register_taken(
+    definition: FormDefinition, item: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Return who took the register of the item's session and when, if someone did."""
+    if definition.subject != "course_session" or not item["course_id"]:
+        return None
+    try:
+        on = date.fromisoformat(str(item["answers"].get("session_date") or ""))
+    except ValueError:
+        return None
+    found = current_register(db.session(), item["course_id"], on)
+    if found is None:
+        return None
+    author = db.session().get(User, found.author_id)
+    return {
+        "by": author.full_name if author else "",
+        "at": found.completed_at or found.received_at,
+        "server_id": found.id,
+    }
+
+
 def _refill(
     definition: FormDefinition,
     form: FillForm,
     answers: dict[str, Any],
     errors: dict[str, list[str]],
+    *,
+    taken: dict[str, Any] | None = None,
 ) -> str:
     request_values = request.values
     context: dict[str, Any] = {
@@ -231,6 +262,7 @@ def _refill(
         shell=False,
         respondent_locale=_respondent_locale(),
         today_iso="",
+        taken=taken,
         **context,
     )
 

@@ -2,7 +2,9 @@
 // picker and class roster from IndexedDB, and one submit path for online and offline:
 // validate, write to the outbox, sync. Without this script the form posts as plain HTML.
 import { validateAnswers } from './form-rules.js';
-import { addRow, applyShowIf, attachCounters, clearErrors, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
+import { compare, surnameFirst } from './collate.js';
+import { addRow, applyShowIf, attachCounters, clearErrors, enhanceDates, enhanceLongLists, presetDates, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
+import { showInLanguage } from './form-language.js';
 import { formatDateTime, formatTime, t } from './i18n.js';
 import { all, del, get, put } from './local-db.js';
 import { enqueue, find, list } from './outbox.js';
@@ -76,12 +78,13 @@ async function rosterStudents() {
   return { members };
 }
 
-function renderRoster(form, def, course, locale) {
+function renderRoster(form, def, course, locale, uiLang) {
   const q = topQuestions(def).find((x) => x.type === 'roster');
   const list_ = q && $(form, `[data-roster="${q.id}"] [data-roster-rows]`);
   if (!list_ || !course) return;
   list_.replaceChildren();
-  for (const student of course.roster) {
+  const bySurname = [...course.roster].sort((a, b) => compare(surnameFirst(a.full_name), surnameFirst(b.full_name), uiLang));
+  for (const student of bySurname) {
     const nameId = `${q.id}-${student.id}-name`;
     const li = el('li', {}, el('span', { className: 'name', id: nameId, textContent: student.full_name }));
     li.dataset.student = student.id;
@@ -98,7 +101,7 @@ function renderRoster(form, def, course, locale) {
       } else {
         const label = el('label', { className: 'visually-hidden', htmlFor: name, textContent: `${sub.label[locale]}: ${student.full_name}` });
         const input = el('input', { id: name, name, type: 'text' });
-        li.append(el('details', {}, el('summary', { textContent: sub.label[locale] || sub.label.sq }), label, input));
+        li.append(el('details', { className: 'note' }, el('summary', { textContent: sub.label[locale] || sub.label.sq }), label, input));
       }
     }
     list_.append(li);
@@ -120,7 +123,9 @@ export async function enhanceForm(form, ctx) {
   }
   if (!def || !ctx.user) return; // the plain HTML post still works online
   const params = new URLSearchParams(location.search);
-  const locale = form.dataset.respondentLocale;
+  // The family's language (intake) for question texts; messages use the worker's.
+  let locale = form.dataset.respondentLocale;
+  const uiLang = ctx.lang;
   const field = (name) => form.elements.namedItem(name);
   const userId = ctx.user.id;
   const courseId = field('course_id') && field('course_id').value ? Number(field('course_id').value) : (Number(params.get('course')) || null);
@@ -129,6 +134,8 @@ export async function enhanceForm(form, ctx) {
   let timer = null;
 
   attachCounters(form);
+  enhanceLongLists(form);
+  enhanceDates(form);
   for (const button of form.querySelectorAll('[data-add-row]')) button.hidden = false;
   for (const input of form.querySelectorAll('[data-row-id]')) if (!input.value) input.value = crypto.randomUUID();
   if (form.dataset.shell) freshIdentity();
@@ -144,15 +151,24 @@ export async function enhanceForm(form, ctx) {
   const familyNow = () => families.find((f) => f.id === field('subject_id').value);
   if (form.dataset.shell && form.dataset.subject === 'family') renderMembers(form, familyNow());
   if (form.dataset.shell && form.dataset.subject === 'programme') renderMembers(form, await rosterStudents());
-  if (form.dataset.shell && form.dataset.subject === 'course_session') renderRoster(form, def, await get('courses', courseId), locale);
+  if (form.dataset.shell && form.dataset.subject === 'course_session') renderRoster(form, def, await get('courses', courseId), locale, uiLang);
 
   const fixing = params.get('fix') && (await find(params.get('fix')));
   const resuming = params.get('draft') && (await get('drafts', params.get('draft')));
   if (fixing || resuming) {
     load(fixing || resuming);
-    if (fixing) showErrors(form, fixing.errors || {}, locale, readAnswers(form, def).rowsOf);
+    if (fixing) showErrors(form, fixing.errors || {}, uiLang, readAnswers(form, def).rowsOf, def);
   } else {
+    presetDates(form);
     await offerDraft();
+  }
+  for (const link of document.querySelectorAll('[data-respondent-lang]')) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      locale = link.dataset.respondentLang;
+      showInLanguage(form, def, locale, uiLang);
+      changed({ target: link });
+    });
   }
   applyShowIf(form, def);
   form.dataset.enhanced = '1'; // tests and styles can tell the script has taken over
@@ -262,7 +278,7 @@ export async function enhanceForm(form, ctx) {
     if (form.dataset.subject === 'family' && !subjectId) errors.subject_id = [t('Choose a family.')];
     if (Object.keys(errors).length) {
       if (errors.subject_id) $(form, '#subject_id').closest('.field').dataset.q = 'subject_id';
-      showErrors(form, errors, locale, rowsOf);
+      showErrors(form, errors, uiLang, rowsOf, def);
       return;
     }
     const item = {
