@@ -3,7 +3,7 @@
 // validate, write to the outbox, sync. Without this script the form posts as plain HTML.
 import { validateAnswers } from './form-rules.js';
 import { compare, surnameFirst } from './collate.js';
-import { addRow, applyShowIf, attachCounters, clearErrors, enhanceDates, enhanceLongLists, presetDates, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
+import { addRow, applyShowIf, attachCounters, clearErrors, enhanceDates, enhanceLongLists, isoFromShown, presetDates, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
 import { showInLanguage } from './form-language.js';
 import { formatDateTime, formatTime, t } from './i18n.js';
 import { all, del, get, put } from './local-db.js';
@@ -110,6 +110,90 @@ function renderRoster(form, def, course, locale, uiLang) {
 }
 
 /**
+ * Warn when the session of a class register already has one (another instructor's, or
+ * one on this phone still waiting), and let the instructor correct it: its marks are
+ * loaded, and saving sends a new version that replaces it (the server counts the latest
+ * version of each session only). Saving needs "Save as the corrected version".
+ * @param {HTMLFormElement} form
+ * @param {number|null} courseId
+ * @param {() => string} ownUuid the uuid of the register being filled
+ * @returns {{mayReplace: (submitter: Element|null) => boolean}}
+ */
+function watchRegister(form, courseId, ownUuid) {
+  const panel = form.querySelector('[data-register-taken]');
+  const date = form.elements.namedItem('session_date');
+  if (!panel || !date || !courseId) return { mayReplace: () => true };
+  const text = panel.querySelector('[data-register-taken-text]');
+  const load = panel.querySelector('[data-register-load]');
+  const save = panel.querySelector('[data-register-save]');
+  let taken = null;
+  let asked = 0;
+
+  async function lookUp(iso) {
+    const waiting = await list({ states: ['pending', 'refused', 'rejected'] });
+    const mine = waiting.filter((r) => r.item.form_id === 'class_attendance' && r.item.course_id === courseId
+      && r.item.answers.session_date === iso && r.uuid !== ownUuid());
+    if (mine.length) {
+      const last = mine[mine.length - 1].item;
+      return { by: t('you, on this phone (not sent yet)'), at: last.completed_at, answers: last.answers, uuid: last.uuid };
+    }
+    if (!navigator.onLine) return null;
+    try {
+      const response = await fetch(`/courses/${courseId}/register?date=${encodeURIComponent(iso)}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      if (!response.ok) return null;
+      const found = await response.json();
+      return found.taken && found.uuid !== ownUuid() ? found : null;
+    } catch {
+      return null; // offline after all: the server keeps the latest version anyway
+    }
+  }
+
+  async function check() {
+    const iso = isoFromShown(date.value || '');
+    const ask = (asked += 1);
+    const found = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? await lookUp(iso) : null;
+    if (ask !== asked) return; // a later date was chosen meanwhile
+    taken = found;
+    panel.hidden = !taken;
+    if (!taken) return;
+    text.textContent = t('Attendance for this session was already taken by %(name)s at %(time)s.', { name: taken.by, time: formatDateTime(taken.at) });
+    load.hidden = !(taken.answers && taken.answers.attendance);
+    save.hidden = false;
+  }
+
+  load.addEventListener('click', () => {
+    const { attendance = {}, lesson_topic: topic } = taken.answers;
+    for (const [memberId, row] of Object.entries(attendance)) {
+      for (const [sub, value] of Object.entries(row)) {
+        const inputs = form.querySelectorAll(`[name="attendance.${CSS.escape(memberId)}.${sub}"]`);
+        for (const input of inputs) {
+          if (input.type === 'radio') input.checked = input.value === value;
+          else { input.value = value; const details = input.closest('details'); if (details && value) details.open = true; }
+        }
+      }
+    }
+    const topicField = form.elements.namedItem('lesson_topic');
+    if (topicField && topic && !topicField.value) topicField.value = topic;
+    text.textContent = t('The marks of that register are loaded: change what was wrong, then save the corrected version.');
+    taken.chosen = true; // correcting it is the instructor's answer to the warning
+    load.hidden = true;
+    form.dispatchEvent(new Event('change'));
+  });
+  date.addEventListener('change', check);
+  date.addEventListener('blur', check);
+  check();
+  return {
+    mayReplace(submitter) {
+      if (!taken || taken.chosen || (submitter && submitter.name === 'replace_register')) return true;
+      panel.hidden = false;
+      panel.focus();
+      panel.scrollIntoView({ block: 'center' });
+      return false;
+    },
+  };
+}
+
+/**
  * Enhance the fill page.
  * @param {HTMLFormElement} form #fill-form
  * @param {{user: {id: number}, lang: string}} ctx the signed-in user (from IndexedDB) and UI language
@@ -171,6 +255,7 @@ export async function enhanceForm(form, ctx) {
     });
   }
   applyShowIf(form, def);
+  const registers = form.dataset.subject === 'course_session' ? watchRegister(form, courseId, () => field('submission_uuid').value) : null;
   form.dataset.enhanced = '1'; // tests and styles can tell the script has taken over
 
   function freshIdentity() {
@@ -257,6 +342,7 @@ export async function enhanceForm(form, ctx) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (busy) return; // a double tap sends once
+    if (registers && !registers.mayReplace(event.submitter)) return;
     busy = true;
     try {
       await submit();
