@@ -288,7 +288,9 @@ export function labelOf(def, path, locale, root = document) {
 // eye starts, and above a long list), else at the end of the target.
 function placeError(target, p) {
   const box = target.matches('.field') ? (target.querySelector(':scope > fieldset') || target) : null;
-  const anchor = box && [...box.children].filter((c) => c.matches('label, legend, .hint')).pop();
+  let anchor = box && [...box.children].find((c) => c.matches('label, legend'));
+  const hint = anchor && anchor.nextElementSibling;
+  if (hint && hint.matches('.hint[id$="-hint"]')) anchor = hint;
   if (anchor) anchor.after(p);
   else target.append(p);
 }
@@ -403,10 +405,11 @@ const CYRILLIC = {
   м: 'm', н: 'n', њ: 'nj', о: 'o', п: 'p', р: 'r', с: 's', т: 't', ћ: 'c', у: 'u', ф: 'f', х: 'h', ц: 'c', ч: 'c', џ: 'dz', ш: 's',
 };
 
-/** Fold text for a filter: lower case, Latin script, no diacritics ("Приштина" ~ "pristina"). */
+/** Fold text for a filter: lower case, Latin script, no diacritics ("Приштина", "Prishtinë" ~ "pristina"). */
 export function fold(text) {
   const latin = [...text.toLowerCase()].map((c) => CYRILLIC[c] ?? (c === 'đ' ? 'dj' : c)).join('');
-  return latin.normalize('NFD').replace(/\p{M}/gu, '').replace(/\s+/g, ' ').trim();
+  // Albanian "sh", "zh", "ch" and Serbian "š", "ž", "č" meet as one letter.
+  return latin.normalize('NFD').replace(/\p{M}/gu, '').replace(/([szc])h/g, '$1').replace(/\s+/g, ' ').trim();
 }
 
 /**
