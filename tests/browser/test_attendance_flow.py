@@ -95,7 +95,8 @@ def test_the_roster_is_by_surname_with_16px_buttons_that_never_clip(
     assert first.locator("details.note input").is_hidden()
     name_box = first.locator(".name").bounding_box()
     summary_box = note.locator("summary").bounding_box()
-    assert name_box and summary_box
+    assert name_box
+    assert summary_box
     assert abs(name_box["y"] - summary_box["y"]) < summary_box["height"]
     note.locator("summary").click()
     assert first.locator("details.note input").is_visible()
