@@ -101,7 +101,10 @@ function renderRoster(form, def, course, locale, uiLang) {
       } else {
         const label = el('label', { className: 'visually-hidden', htmlFor: name, textContent: `${sub.label[locale]}: ${student.full_name}` });
         const input = el('input', { id: name, name, type: 'text' });
-        li.append(el('details', { className: 'note' }, el('summary', { textContent: sub.label[locale] || sub.label.sq }), label, input));
+        const pencil = el('span', { textContent: '✎' });
+        pencil.setAttribute('aria-hidden', 'true');
+        const summary = el('summary', {}, pencil, ' ', el('span', { className: 'note-label', textContent: sub.label[locale] || sub.label.sq }));
+        li.append(el('details', { className: 'note' }, summary, label, input));
       }
     }
     list_.append(li);
