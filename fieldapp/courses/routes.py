@@ -137,6 +137,8 @@ def register(course_id: int) -> Response:
         raise AppError(_("Give the session's date as YYYY-MM-DD."), code="bad_argument")
     found = current_register(db.session(), course.id, on)
     if found is None:
+        log.record("view", "course", course.id, register=on.isoformat())
+        db.session().commit()
         return jsonify({"taken": False})
     author = db.session().get(User, found.author_id)
     log.record("view", "submission", found.uuid, form=found.form_id)
