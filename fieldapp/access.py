@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask import current_app
 from flask import g
+from flask import has_request_context
 from flask import redirect
 from flask import request
 from flask import url_for
@@ -36,6 +37,9 @@ from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.i18n import current_language
+from forms.collation import sorted_by
+from forms.collation import surname_first
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -269,14 +273,16 @@ def get_course_or_404(user: User, course_id: int) -> Course:
 
 
 def roster_of(course: Course) -> list[Member]:
-    """Return the students currently enrolled in ``course``, by name."""
+    """Return the students currently enrolled in ``course``, by surname."""
     query = (
         sa.select(Member)
         .join(Enrolment, Enrolment.member_id == Member.id)
         .where(Enrolment.course_id == course.id, Enrolment.ended_on.is_(None))
         .order_by(Member.full_name)
     )
-    return list(db.session().scalars(query))
+    members = db.session().scalars(query)
+    locale = current_language() if has_request_context() else "sq"
+    return sorted_by(members, lambda m: surname_first(m.full_name), locale)
 
 
 #: Who may read the risk a student's referral names (within their family scope).

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from typing import Any
+
 from flask import Flask
 
 from fieldapp.courses.forms import VOCATION_CHOICES
 from fieldapp.i18n import current_language
 from fieldapp.submissions.forms_registry import registry
 from fieldapp.users.forms import role_label
+from forms.collation import sorted_by
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+#: a single choice with more options than this is a select with a filter box, not
+#: radio buttons (the 38 municipalities)
+LONG_LIST = 12
 
 
 def vocation_label(code: str) -> str:
@@ -38,6 +48,19 @@ def municipality_label(code: str) -> str:
     return dict(municipality_choices(current_language())).get(code, code)
 
 
+def date_input(value: Any) -> str:
+    """Return an ISO date as a date field shows it, 31.12.2025 (other text as it is)."""
+    if isinstance(value, str) and (match := _ISO_DATE.match(value)):
+        year, month, day = match.groups()
+        return f"{day}.{month}.{year}"
+    return "" if value is None else str(value)
+
+
+def sort_choices(choices: Iterable[Any], locale: str) -> list[Any]:
+    """Return a question's choices in the alphabetical order of ``locale``."""
+    return sorted_by(choices, lambda choice: choice.label.get(locale), locale)
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available in every template."""
     app.jinja_env.globals.update(
@@ -45,4 +68,6 @@ def init_app(app: Flask) -> None:
         vocation_label=vocation_label,
         form_title=form_title,
         municipality_label=municipality_label,
+        long_list=LONG_LIST,
     )
+    app.jinja_env.filters.update(date_input=date_input, sort_choices=sort_choices)

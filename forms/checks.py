@@ -133,7 +133,11 @@ def _question(
     if "show_if" in q:
         for problem in _condition(q["show_if"], available, every_id):
             yield f"{path}.show_if", None, problem
-    if "default" in q and kind.name not in ("repeat", "roster"):
+    if q.get("staff_only") and group is not None:
+        yield path, None, "'staff_only' applies to top-level questions only"
+    if kind.name == "date" and q.get("default") == "today":
+        pass  # a preset: the day a new form starts (never assumed when missing)
+    elif "default" in q and kind.name not in ("repeat", "roster"):
         many = kind.name == "multiple_choice" and isinstance(q["default"], list)
         for value in q["default"] if many else [q["default"]]:
             wrong = _literal(q, value)

@@ -55,6 +55,9 @@ class Question:
     hint: Text | None = None
     required: bool = False
     sensitive: bool = False
+    #: asked of staff only (risk indicators, the worker's notes): kept out of the part
+    #: of the form the family reads, and labelled in the worker's language
+    staff_only: bool = False
     #: bounds: numbers, ISO dates, "today" or {"field": <date question id>}
     min: Any = None
     max: Any = None
@@ -65,6 +68,9 @@ class Question:
     choices_from: str | None = None
     show_if: Mapping[str, Any] | None = None
     default: Any = None
+    #: what a new form starts with, never assumed for a missing answer: "today" (a
+    #: date's ``default: today`` in the document)
+    preset: str | None = None
     #: the document's own messages by issue code
     messages: Mapping[str, Text] = field(default_factory=dict)
     questions: tuple[Question, ...] = ()
@@ -103,12 +109,14 @@ class Question:
         out: dict[str, Any] = {"id": self.id, "type": self.type}
         for name in ("required", "sensitive"):
             out[name] = getattr(self, name)
+        if self.staff_only:
+            out["staff_only"] = True
         for name in ("label", "hint", "row_label", "min_label", "max_label"):
             if (text := getattr(self, name)) is not None:
                 out[name] = text.as_dict()
         for name in (
             "min", "max", "min_length", "max_length", "pattern", "choices_from",
-            "show_if", "default", "min_rows", "max_rows",
+            "show_if", "default", "preset", "min_rows", "max_rows",
         ):  # fmt: skip
             if (value := getattr(self, name)) is not None:
                 out[name] = value
@@ -138,6 +146,13 @@ class Section:
         out["questions"] = [q.client_dict() for q in self.questions]
         return out
 
+
+#: the two answers of a yes_no question, shown in the respondent's language like the
+#: question itself (Po/Jo under Albanian questions, Да/Не under Cyrillic ones)
+YES_NO: dict[bool, Text] = {
+    True: Text(sq="Po", sr_Latn="Da", sr_Cyrl="Да", en="Yes"),
+    False: Text(sq="Jo", sr_Latn="Ne", sr_Cyrl="Не", en="No"),
+}
 
 #: the key of clean answers that holds the scores the engine computed
 SCORES_KEY = "_scores"
@@ -236,6 +251,16 @@ class FormDefinition:
         row = f"{label} {int(parts[1]) + 1}" if parts[1].isdigit() else label
         return f"{row}: {sub.label_in(locale)}"
 
+    @staticmethod
+    def yes_no(value: bool, locale: str | None = DEFAULT_LOCALE) -> str:
+        """Return the answer yes (True) or no (False) in ``locale``."""
+        return YES_NO[bool(value)].get(locale)
+
+    @cached_property
+    def staff_questions(self) -> tuple[Question, ...]:
+        """Return the questions marked staff_only, in document order."""
+        return tuple(q for q in self.questions if q.staff_only)
+
     def sensitive_paths(self) -> frozenset[str]:
         """Return the paths (``id`` or ``group.id``) of sensitive questions."""
         return frozenset(p for p, q in self.all_questions() if q.sensitive)
@@ -274,4 +299,8 @@ class FormDefinition:
         out["locales"] = list(LOCALES)
         out["default_locale"] = DEFAULT_LOCALE
         out["messages"] = {key: text.as_dict() for key, text in MESSAGES.items()}
+        out["yes_no"] = {
+            "true": YES_NO[True].as_dict(),
+            "false": YES_NO[False].as_dict(),
+        }
         return out

@@ -23,6 +23,8 @@ __all__ = ["COMMON_OPTIONS", "FIELD_TYPES", "FieldType", "InvalidAnswer", "RuleE
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME = re.compile(r"^\d{2}:\d{2}$")
+#: a date typed day first, as the fill page shows dates: 31.12.2025, 1.2.2026, 31/12/2025
+_DAY_FIRST = re.compile(r"^([0-9]{1,2})[.,/-]([0-9]{1,2})[.,/-]([0-9]{4})\.?$")
 # At most 300 digits: longer text is not read as a number (Python refuses to convert
 # very long digit strings, and no answer needs them); it is answered "not a number".
 _INT_TEXT = re.compile(r"^[+-]?\d{1,300}$")
@@ -173,7 +175,7 @@ class DateField(FieldType):
             raise InvalidAnswer
         text = raw.strip()
         if not _ISO_DATE.match(text):
-            raise InvalidAnswer
+            raise InvalidAnswer("date_format")
         if not is_real_day(text):
             raise InvalidAnswer("date")
         return text
@@ -204,6 +206,15 @@ class DateField(FieldType):
                 return [issue(question, "future_date")]
             return [issue(question, "max", max=high)]
         return []
+
+    @classmethod
+    def from_strings(cls, question: Question, values: list[str]) -> Any:
+        """Read a date as the page shows it, 31.12.2025 (or 31/12/2025), as ISO."""
+        text = super().from_strings(question, values)
+        if text is not None and (match := _DAY_FIRST.match(text.strip())):
+            day, month, year = match.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        return text
 
 
 class TimeField(FieldType):
@@ -389,6 +400,6 @@ FIELD_TYPES: Mapping[str, type[FieldType]] = _by_name(
 )
 #: options every question may set, whatever its type
 COMMON_OPTIONS: frozenset[str] = frozenset(
-    {"id", "type", "label", "hint", "required", "sensitive", "show_if", "default",
-     "messages"}
+    {"id", "type", "label", "hint", "required", "sensitive", "staff_only", "show_if",
+     "default", "messages"}
 )  # fmt: skip

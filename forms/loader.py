@@ -144,6 +144,10 @@ def _text(texts: Mapping[str, str] | None) -> Text | None:
     return Text.from_document(texts) if texts is not None else None
 
 
+def _presets_today(q: Mapping[str, Any]) -> bool:
+    return q["type"] == "date" and q.get("default") == "today"
+
+
 def _question(q: Mapping[str, Any]) -> Question:
     labels = q.get("labels", {})
     return Question(
@@ -153,6 +157,7 @@ def _question(q: Mapping[str, Any]) -> Question:
         hint=_text(q.get("hint")),
         required=q.get("required", False),
         sensitive=q.get("sensitive", False),
+        staff_only=q.get("staff_only", False),
         min=q.get("min"),
         max=q.get("max"),
         min_length=q.get("min_length"),
@@ -166,7 +171,10 @@ def _question(q: Mapping[str, Any]) -> Question:
         ),
         choices_from=q.get("choices_from"),
         show_if=q.get("show_if"),
-        default=q.get("default"),
+        # A date's "default: today" presets the field when a new form starts (preset);
+        # it is never assumed for a missing answer, as other defaults are.
+        default=None if _presets_today(q) else q.get("default"),
+        preset="today" if _presets_today(q) else None,
         messages={k: Text.from_document(v) for k, v in q.get("messages", {}).items()},
         questions=tuple(_question(sub) for sub in q.get("questions", ())),
         min_rows=q.get("min_rows"),

@@ -81,6 +81,11 @@ _TABLE: dict[str, tuple[str, str, str]] = {
         "Ovaj datum ne postoji. Proverite dan i mesec.",
         "This date does not exist. Check the day and the month.",
     ),
+    "date_format": (
+        "Shkruani datën si dita.muaji.viti, p.sh. 31.12.2025.",
+        "Upišite datum kao dan.mesec.godina, npr. 31.12.2025.",
+        "Write the date as day.month.year, e.g. 31.12.2025.",
+    ),
     "time": (
         "Ora nuk është e vlefshme (p.sh. 14:30).",
         "Vreme nije ispravno (npr. 14:30).",

@@ -57,6 +57,8 @@ class QuestionSchema(_Strict):
     hint = _texts()
     required = fields.Bool()
     sensitive = fields.Bool()
+    #: asked of staff only: never shown in the family's part of a form
+    staff_only = fields.Bool(truthy={True}, falsy={False})
     min = fields.Raw()
     max = fields.Raw()
     min_length = fields.Int(strict=True, validate=validate.Range(min=0))

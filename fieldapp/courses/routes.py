@@ -10,10 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint
 from flask import g
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -26,13 +28,16 @@ from fieldapp.access import roster_of
 from fieldapp.audit import log
 from fieldapp.auth.models import Role
 from fieldapp.auth.models import User
+from fieldapp.courses.effects import current_register
 from fieldapp.courses.forms import CourseForm
 from fieldapp.courses.forms import EnrolmentForm
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
+from fieldapp.errors import AppError
 from fieldapp.errors import NotFoundError
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
+from fieldapp.inputs import day_arg
 from fieldapp.prevention import progress
 from fieldapp.prevention import services
 from fieldapp.prevention.forms import CompletionForm
@@ -116,6 +121,42 @@ def detail(course_id: int) -> str:
     log.record("view", "course", course.id)
     db.session().commit()
     return _detail_page(course)
+
+
+@bp.get("/<int:course_id>/register")
+@require(*MANAGERS, Role.INSTRUCTOR)
+def register(course_id: int) -> Response:
+    """Tell whether the session of ``?date=YYYY-MM-DD`` already has a register.
+
+    JSON for the attendance page (form-page.js), which warns before a second register
+    and lets the instructor correct the first: who took it and when, and its marks.
+    """
+    course = get_course_or_404(g.user, course_id)
+    on = day_arg("date")
+    if on is None:
+        raise AppError(_("Give the session's date as YYYY-MM-DD."), code="bad_argument")
+    found = current_register(db.session(), course.id, on)
+    if found is None:
+        log.record("view", "course", course.id, register=on.isoformat())
+        db.session().commit()
+        return jsonify({"taken": False})
+    author = db.session().get(User, found.author_id)
+    log.record("view", "submission", found.uuid, form=found.form_id)
+    db.session().commit()
+    return jsonify(
+        {
+            "taken": True,
+            "uuid": str(found.uuid),
+            "server_id": found.id,
+            "by": author.full_name if author else "",
+            "at": (found.completed_at or found.received_at).isoformat(),
+            "answers": {
+                key: found.answers.get(key)
+                for key in ("session_date", "lesson_topic", "attendance")
+                if key in found.answers
+            },
+        }
+    )
 
 
 @bp.get("/<int:course_id>/edit")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint
+from flask import current_app
 from flask import g
 from flask import redirect
 from flask import render_template
@@ -28,6 +31,8 @@ from fieldapp.access import require
 from fieldapp.access import roster_of
 from fieldapp.access import students_visible_to
 from fieldapp.audit import log
+from fieldapp.auth.models import User
+from fieldapp.courses.effects import current_register
 from fieldapp.courses.models import Course
 from fieldapp.crypto import decrypt_json
 from fieldapp.errors import ForbiddenError
@@ -64,6 +69,12 @@ def get_definition_or_404(form_id: str) -> FormDefinition:
     if not definition.may_fill(g.user.role):
         raise ForbiddenError()
     return definition
+
+
+def _today_iso() -> str:
+    """Return today's date where the NGOs work, for date questions preset to today."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.now(zone).date().isoformat()
 
 
 def _respondent_locale() -> str:
@@ -139,6 +150,7 @@ def fill(form_id: str) -> str:
         errors={},
         shell=shell,
         respondent_locale=form.respondent_locale.data,
+        today_iso=_today_iso(),
         **context,
     )
 
@@ -174,6 +186,11 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
         or current_language(),
         "answers": from_form_data(definition, request.form),
     }
+    taken = _register_taken(definition, item)
+    if taken is not None and request.form.get("replace_register") != "1":
+        # A second register for the session: say whose and when, and save only when
+        # the instructor confirms this one as the corrected version.
+        return _refill(definition, form, item["answers"], {}, taken=taken), 409
     result = ingest_item(item, user=g.user, device_id=None, locale=current_language())
     record_ingest([result], [item], None)
     db.session().commit()
@@ -195,11 +212,34 @@ def fill_submit(form_id: str) -> tuple[str, int] | Response:
     )
 
 
+def _register_taken(
+    definition: FormDefinition, item: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Return who took the register of the item's session and when, if someone did."""
+    if definition.subject != "course_session" or not item["course_id"]:
+        return None
+    try:
+        on = date.fromisoformat(str(item["answers"].get("session_date") or ""))
+    except ValueError:
+        return None
+    found = current_register(db.session(), item["course_id"], on)
+    if found is None:
+        return None
+    author = db.session().get(User, found.author_id)
+    return {
+        "by": author.full_name if author else "",
+        "at": found.completed_at or found.received_at,
+        "server_id": found.id,
+    }
+
+
 def _refill(
     definition: FormDefinition,
     form: FillForm,
     answers: dict[str, Any],
     errors: dict[str, list[str]],
+    *,
+    taken: dict[str, Any] | None = None,
 ) -> str:
     request_values = request.values
     context: dict[str, Any] = {
@@ -221,6 +261,8 @@ def _refill(
         errors=errors,
         shell=False,
         respondent_locale=_respondent_locale(),
+        today_iso="",
+        taken=taken,
         **context,
     )
 

@@ -56,6 +56,12 @@ def test_login_start_and_form_pages_have_no_axe_violations(
     problems += check(page, "/")
     for path in ("/forms/home_visit", "/forms/family_intake", "/outbox"):
         problems += check(page, path)
+    # The intake in Cyrillic for the family: the staff-only part, the filter box of
+    # the municipalities, and the error summary with its links.
+    problems += check(page, "/forms/family_intake?respondent_lang=sr_Cyrl")
+    page.fill("#municipality-filter", "pri")
+    page.click("#fill-form .actions button[type=submit]")
+    problems += [f"intake with errors: {v}" for v in violations(page)]
     axe_context.set_offline(True)
     for path in ("/forms/home_visit", "/forms/family_intake?respondent_lang=en", "/"):
         problems += check(page, path)
@@ -73,7 +79,9 @@ def test_psych_and_attendance_forms_have_no_axe_violations(
     page.wait_for_url("**/auth/login**")
     pwa.login(page, "instructor")
     course = pwa.idb(page, "(await db.all('courses'))[0].id")
-    problems += check(page, f"/forms/class_attendance?course={course}")
+    problems += check(page, f"/forms/class_attendance?course={course}&lang=sr_Cyrl")
+    page.locator("details.note summary").first.click()
+    problems += [f"roster with a note open: {v}" for v in violations(page)]
     problems += check(page, "/")
     axe_context.set_offline(True)
     problems += check(

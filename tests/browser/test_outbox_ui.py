@@ -33,12 +33,15 @@ def test_rejected_item_stays_with_its_errors_and_can_be_fixed_and_sent(
     assert live_server.count([uuid]) == {uuid: 0}
     page.goto("/outbox")
     item = page.wait_for_selector(f"[data-rejected='{uuid}']")
-    assert "visit_date" in item.inner_text()
+    # The question's label in the interface language, not the field id.
+    listed = page.locator(f"[data-rejected='{uuid}'] [data-error-path='visit_date']")
+    assert listed.inner_text().startswith("Data e vizitës:")
+    assert "visit_date" not in item.inner_text()
     page.click(f"[data-rejected='{uuid}'] a")
     page.wait_for_selector("#fill-form[data-enhanced]")
     assert page.input_value("[name=submission_uuid]") == uuid
     assert page.locator("[data-q=visit_date] .error").count() == 1
-    page.fill("#visit_date", "2026-01-05")
+    page.fill("#visit_date", "05.01.2026")
     page.click("#fill-form button[type=submit]:visible")
     page.wait_for_selector("[data-saved-uuid]")
     pwa.wait_until(page, "(await outbox.list()).length === 0")

@@ -108,6 +108,12 @@ AUDITED = {
         "unassign",
     ),
     "courses.detail": ("instructor", "GET", "/courses/{course}", "view"),
+    "courses.register": (
+        "instructor",
+        "GET",
+        "/courses/{course}/register?date=2026-01-05",
+        "view",
+    ),
     "courses.edit": ("coordinator", "GET", "/courses/{course}/edit", "view"),
     "courses.create_submit": ("coordinator", "POST", "/courses/new", "create"),
     "courses.edit_submit": ("coordinator", "POST", "/courses/{course}/edit", "update"),

@@ -196,6 +196,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/courses/{course}",
         rule(MANAGERS | {"instructor"}, hidden={"instructor2"}),
     ),
+    "courses.register": (
+        "GET",
+        "/courses/{course}/register?date=2026-01-05",
+        rule(MANAGERS | {"instructor"}, hidden={"instructor2"}),
+    ),
     "courses.create": ("GET", "/courses/new", rule(MANAGERS)),
     "courses.create_submit": ("POST", "/courses/new", rule(MANAGERS)),
     "courses.edit": ("GET", "/courses/{course}/edit", rule(MANAGERS)),

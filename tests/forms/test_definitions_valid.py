@@ -101,7 +101,7 @@ def test_client_dict_top_level_keys(registry: FormRegistry) -> None:
     data = registry.get("home_visit").client_dict()
     assert set(data) == {
         "id", "version", "roles", "subject", "title", "sections", "locales",
-        "default_locale", "messages",
+        "default_locale", "messages", "yes_no",
     }  # fmt: skip
     assert set(data["title"]) == set(LOCALES)
     assert data["messages"]["required"]["sr_Cyrl"] == "Ово поље је обавезно."

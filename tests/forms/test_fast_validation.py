@@ -161,8 +161,10 @@ class RefRating(RatingField):
 class RefDate(DateField):
     @classmethod
     def parse(cls, question: Question, raw: Any) -> Any:
-        if not isinstance(raw, str) or not _ISO_DATE.match(raw.strip()):
+        if not isinstance(raw, str):
             raise InvalidAnswer
+        if not _ISO_DATE.match(raw.strip()):
+            raise InvalidAnswer("date_format")
         if not reference_is_iso_date(raw.strip()):
             raise InvalidAnswer("date")
         return raw.strip()

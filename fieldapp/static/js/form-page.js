@@ -2,7 +2,9 @@
 // picker and class roster from IndexedDB, and one submit path for online and offline:
 // validate, write to the outbox, sync. Without this script the form posts as plain HTML.
 import { validateAnswers } from './form-rules.js';
-import { addRow, applyShowIf, attachCounters, clearErrors, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
+import { compare, surnameFirst } from './collate.js';
+import { addRow, applyShowIf, attachCounters, clearErrors, enhanceDates, enhanceLongLists, isoFromShown, presetDates, readAnswers, restore, showErrors, snapshot, topQuestions } from './form-fields.js';
+import { showInLanguage } from './form-language.js';
 import { formatDateTime, formatTime, t } from './i18n.js';
 import { all, del, get, put } from './local-db.js';
 import { enqueue, find, list } from './outbox.js';
@@ -76,12 +78,13 @@ async function rosterStudents() {
   return { members };
 }
 
-function renderRoster(form, def, course, locale) {
+function renderRoster(form, def, course, locale, uiLang) {
   const q = topQuestions(def).find((x) => x.type === 'roster');
   const list_ = q && $(form, `[data-roster="${q.id}"] [data-roster-rows]`);
   if (!list_ || !course) return;
   list_.replaceChildren();
-  for (const student of course.roster) {
+  const bySurname = [...course.roster].sort((a, b) => compare(surnameFirst(a.full_name), surnameFirst(b.full_name), uiLang));
+  for (const student of bySurname) {
     const nameId = `${q.id}-${student.id}-name`;
     const li = el('li', {}, el('span', { className: 'name', id: nameId, textContent: student.full_name }));
     li.dataset.student = student.id;
@@ -98,12 +101,99 @@ function renderRoster(form, def, course, locale) {
       } else {
         const label = el('label', { className: 'visually-hidden', htmlFor: name, textContent: `${sub.label[locale]}: ${student.full_name}` });
         const input = el('input', { id: name, name, type: 'text' });
-        li.append(el('details', {}, el('summary', { textContent: sub.label[locale] || sub.label.sq }), label, input));
+        const pencil = el('span', { textContent: '✎' });
+        pencil.setAttribute('aria-hidden', 'true');
+        const summary = el('summary', {}, pencil, ' ', el('span', { className: 'note-label', textContent: sub.label[locale] || sub.label.sq }));
+        li.append(el('details', { className: 'note' }, summary, label, input));
       }
     }
     list_.append(li);
   }
   if (!course.roster.length) list_.append(el('li', { className: 'muted', textContent: t('Nobody is enrolled in this course yet.') }));
+}
+
+/**
+ * Warn when the session of a class register already has one (another instructor's, or
+ * one on this phone still waiting), and let the instructor correct it: its marks are
+ * loaded, and saving sends a new version that replaces it (the server counts the latest
+ * version of each session only). Saving needs "Save as the corrected version".
+ * @param {HTMLFormElement} form
+ * @param {number|null} courseId
+ * @param {() => string} ownUuid the uuid of the register being filled
+ * @returns {{mayReplace: (submitter: Element|null) => boolean}}
+ */
+function watchRegister(form, courseId, ownUuid) {
+  const panel = form.querySelector('[data-register-taken]');
+  const date = form.elements.namedItem('session_date');
+  if (!panel || !date || !courseId) return { mayReplace: () => true };
+  const text = panel.querySelector('[data-register-taken-text]');
+  const load = panel.querySelector('[data-register-load]');
+  const save = panel.querySelector('[data-register-save]');
+  let taken = null;
+  let asked = 0;
+
+  async function lookUp(iso) {
+    const waiting = await list({ states: ['pending', 'refused', 'rejected'] });
+    const mine = waiting.filter((r) => r.item.form_id === 'class_attendance' && r.item.course_id === courseId
+      && r.item.answers.session_date === iso && r.uuid !== ownUuid());
+    if (mine.length) {
+      const last = mine[mine.length - 1].item;
+      return { by: t('you, on this phone (not sent yet)'), at: last.completed_at, answers: last.answers, uuid: last.uuid };
+    }
+    if (!navigator.onLine) return null;
+    try {
+      const response = await fetch(`/courses/${courseId}/register?date=${encodeURIComponent(iso)}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+      if (!response.ok) return null;
+      const found = await response.json();
+      return found.taken && found.uuid !== ownUuid() ? found : null;
+    } catch {
+      return null; // offline after all: the server keeps the latest version anyway
+    }
+  }
+
+  async function check() {
+    const iso = isoFromShown(date.value || '');
+    const ask = (asked += 1);
+    const found = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? await lookUp(iso) : null;
+    if (ask !== asked) return; // a later date was chosen meanwhile
+    taken = found;
+    panel.hidden = !taken;
+    if (!taken) return;
+    text.textContent = t('Attendance for this session was already taken by %(name)s at %(time)s.', { name: taken.by, time: formatDateTime(taken.at) });
+    load.hidden = !(taken.answers && taken.answers.attendance);
+    save.hidden = false;
+  }
+
+  load.addEventListener('click', () => {
+    const { attendance = {}, lesson_topic: topic } = taken.answers;
+    for (const [memberId, row] of Object.entries(attendance)) {
+      for (const [sub, value] of Object.entries(row)) {
+        const inputs = form.querySelectorAll(`[name="attendance.${CSS.escape(memberId)}.${sub}"]`);
+        for (const input of inputs) {
+          if (input.type === 'radio') input.checked = input.value === value;
+          else { input.value = value; const details = input.closest('details'); if (details && value) details.open = true; }
+        }
+      }
+    }
+    const topicField = form.elements.namedItem('lesson_topic');
+    if (topicField && topic && !topicField.value) topicField.value = topic;
+    text.textContent = t('The marks of that register are loaded: change what was wrong, then save the corrected version.');
+    taken.chosen = true; // correcting it is the instructor's answer to the warning
+    load.hidden = true;
+    form.dispatchEvent(new Event('change'));
+  });
+  date.addEventListener('change', check);
+  date.addEventListener('blur', check);
+  check();
+  return {
+    mayReplace(submitter) {
+      if (!taken || taken.chosen || (submitter && submitter.name === 'replace_register')) return true;
+      panel.hidden = false;
+      panel.focus();
+      panel.scrollIntoView({ block: 'center' });
+      return false;
+    },
+  };
 }
 
 /**
@@ -120,7 +210,9 @@ export async function enhanceForm(form, ctx) {
   }
   if (!def || !ctx.user) return; // the plain HTML post still works online
   const params = new URLSearchParams(location.search);
-  const locale = form.dataset.respondentLocale;
+  // The family's language (intake) for question texts; messages use the worker's.
+  let locale = form.dataset.respondentLocale;
+  const uiLang = ctx.lang;
   const field = (name) => form.elements.namedItem(name);
   const userId = ctx.user.id;
   const courseId = field('course_id') && field('course_id').value ? Number(field('course_id').value) : (Number(params.get('course')) || null);
@@ -129,6 +221,8 @@ export async function enhanceForm(form, ctx) {
   let timer = null;
 
   attachCounters(form);
+  enhanceLongLists(form);
+  enhanceDates(form);
   for (const button of form.querySelectorAll('[data-add-row]')) button.hidden = false;
   for (const input of form.querySelectorAll('[data-row-id]')) if (!input.value) input.value = crypto.randomUUID();
   if (form.dataset.shell) freshIdentity();
@@ -144,17 +238,27 @@ export async function enhanceForm(form, ctx) {
   const familyNow = () => families.find((f) => f.id === field('subject_id').value);
   if (form.dataset.shell && form.dataset.subject === 'family') renderMembers(form, familyNow());
   if (form.dataset.shell && form.dataset.subject === 'programme') renderMembers(form, await rosterStudents());
-  if (form.dataset.shell && form.dataset.subject === 'course_session') renderRoster(form, def, await get('courses', courseId), locale);
+  if (form.dataset.shell && form.dataset.subject === 'course_session') renderRoster(form, def, await get('courses', courseId), locale, uiLang);
 
   const fixing = params.get('fix') && (await find(params.get('fix')));
   const resuming = params.get('draft') && (await get('drafts', params.get('draft')));
   if (fixing || resuming) {
     load(fixing || resuming);
-    if (fixing) showErrors(form, fixing.errors || {}, locale, readAnswers(form, def).rowsOf);
+    if (fixing) showErrors(form, fixing.errors || {}, uiLang, readAnswers(form, def).rowsOf, def);
   } else {
+    presetDates(form);
     await offerDraft();
   }
+  for (const link of document.querySelectorAll('[data-respondent-lang]')) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      locale = link.dataset.respondentLang;
+      showInLanguage(form, def, locale, uiLang);
+      changed({ target: link });
+    });
+  }
   applyShowIf(form, def);
+  const registers = form.dataset.subject === 'course_session' ? watchRegister(form, courseId, () => field('submission_uuid').value) : null;
   form.dataset.enhanced = '1'; // tests and styles can tell the script has taken over
 
   function freshIdentity() {
@@ -241,6 +345,7 @@ export async function enhanceForm(form, ctx) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (busy) return; // a double tap sends once
+    if (registers && !registers.mayReplace(event.submitter)) return;
     busy = true;
     try {
       await submit();
@@ -262,7 +367,7 @@ export async function enhanceForm(form, ctx) {
     if (form.dataset.subject === 'family' && !subjectId) errors.subject_id = [t('Choose a family.')];
     if (Object.keys(errors).length) {
       if (errors.subject_id) $(form, '#subject_id').closest('.field').dataset.q = 'subject_id';
-      showErrors(form, errors, locale, rowsOf);
+      showErrors(form, errors, uiLang, rowsOf, def);
       return;
     }
     const item = {

@@ -92,7 +92,8 @@ function parse(q, raw) {
       if (!isNumber(raw)) throw new Invalid();
       return raw;
     case 'date':
-      if (typeof raw !== 'string' || !ISO_DATE.test(raw.trim())) throw new Invalid();
+      if (typeof raw !== 'string') throw new Invalid();
+      if (!ISO_DATE.test(raw.trim())) throw new Invalid('date_format');
       if (!isIsoDate(raw.trim())) throw new Invalid('date');
       return raw.trim();
     case 'time': {

@@ -1,7 +1,8 @@
 // The /outbox page and the offline start page, both filled from IndexedDB: waiting,
 // rejected (with their errors and a way to fix them), drafts, receipts; forms to fill offline.
+import { labelOf } from './form-fields.js';
 import { formatDateTime, t } from './i18n.js';
-import { all } from './local-db.js';
+import { all, get } from './local-db.js';
 import { list } from './outbox.js';
 import { ageText } from './status.js';
 import { requestSync } from './sync.js';
@@ -20,10 +21,17 @@ export function reopenUrl(record, param) {
   return url.pathname + url.search;
 }
 
-function errorList(errors) {
+// The server's errors by answer path, named by their questions in the interface
+// language ("Members present: This field is required."), never by field ids.
+function errorList(errors, def, lang) {
   const items = [];
   for (const [path, issues] of Object.entries(errors || {})) {
-    for (const issue of issues) items.push(el('li', { textContent: `${path}: ${issue.message || issue.code}` }));
+    const label = labelOf(def, path, lang, document.createElement('div'));
+    for (const issue of issues) {
+      const li = el('li', {}, el('strong', { textContent: label }), `: ${issue.message || issue.code}`);
+      li.dataset.errorPath = path;
+      items.push(li);
+    }
   }
   return el('ul', {}, ...items);
 }
@@ -53,10 +61,14 @@ export async function renderOutboxPage(root, userId) {
   waiting.replaceChildren(...waitingItems, ...draftItems);
   if (!waiting.children.length) waiting.append(empty(t('Nothing is waiting to be sent.')));
 
-  rejected.replaceChildren(...records.filter((r) => r.state === 'rejected').map((r) => {
+  const lang = document.body.dataset.lang || 'sq';
+  const rejectedRecords = records.filter((r) => r.state === 'rejected');
+  const defs = new Map();
+  for (const r of rejectedRecords) if (!defs.has(r.item.form_id)) defs.set(r.item.form_id, await get('forms', r.item.form_id));
+  rejected.replaceChildren(...rejectedRecords.map((r) => {
     const li = el('li', {}, el('strong', { textContent: r.label || r.item.form_id }),
       el('p', { textContent: r.message || t('The server found problems in this form.') }),
-      errorList(r.errors),
+      errorList(r.errors, defs.get(r.item.form_id), lang),
       el('a', { className: 'button-secondary', href: reopenUrl(r, 'fix'), textContent: t('Open to correct') }));
     li.dataset.rejected = r.uuid;
     return li;
