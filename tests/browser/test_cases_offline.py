@@ -34,7 +34,8 @@ def test_a_service_recorded_offline_arrives_once_in_the_case(
         "#subject_id",
         label=page.locator("#subject_id option", has_text="Berisha").first.inner_text(),
     )
-    choose(page, "service_type", "numeracy")
+    # Thirteen types: a long list, so a select (with a search box) rather than radios.
+    page.select_option('select[name="service_type"]', "numeracy")
     page.fill("#service_date", TODAY)
     choose(page, "status", "completed")
     page.fill("#outcome", "Counts money at the market")
