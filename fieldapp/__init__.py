@@ -28,6 +28,8 @@ from fieldapp.courses.routes import bp as courses_bp
 from fieldapp.demo import cli as demo_cli
 from fieldapp.devices import services as devices
 from fieldapp.devices.routes import bp as devices_bp
+from fieldapp.exports import cli as exports_cli
+from fieldapp.exports.routes import bp as exports_bp
 from fieldapp.extensions import csrf
 from fieldapp.families import effects as families_effects
 from fieldapp.families.routes import bp as families_bp
@@ -82,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth_cli.init_app(app)
     demo_cli.init_app(app)
     push_cli.init_app(app)
+    exports_cli.init_app(app)
     cron.init_app(app)
 
     app.register_blueprint(pwa_bp)
@@ -96,6 +99,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sync_api_bp, url_prefix="/api/v1")
     app.register_blueprint(devices_bp, url_prefix="/devices")
     app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(push_bp)
     access.check_every_view_has_a_rule(app)
     command_line.init_app(app)  # last: wraps every command registered above

@@ -47,6 +47,8 @@ NOT_AUDITED = {
     "devices.index": "device list, no beneficiary data",
     "review.index": "lists items; opening one is logged",
     "submissions.fill": "an empty form (with a family chosen: logged)",
+    "exports.index": "form titles and counts only",
+    "exports.options": "the options of an export and a count (the download is logged)",
 }
 
 #: endpoint -> (who, method, path, expected action) for routes that must log.
@@ -158,6 +160,7 @@ AUDITED = {
         "resolve",
     ),
     "devices.revoke_submit": ("admin", "POST", "/devices/{device}/revoke", "revoke"),
+    "exports.download_submit": ("coordinator", "POST", "/exports/home_visit", "export"),
     "devices.sign_out_submit": (
         "admin",
         "POST",
@@ -200,6 +203,7 @@ def _payload(endpoint: str, world) -> dict:
         },
         "families.assign_submit": {"user_id": str(world.users["social2"].id)},
         "devices.revoke_submit": {"confirm": "wipe"},
+        "exports.download_submit": {"file_format": "csv", "language": "en"},
         "courses.create_submit": {
             "name": "Barbering",
             "vocation": "barbering",
