@@ -19,6 +19,7 @@ from fieldapp import db
 from fieldapp.auth.models import User
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
+from fieldapp.demo import family_forms
 from fieldapp.demo.data import COURSES
 from fieldapp.demo.data import FAMILIES
 from fieldapp.demo.data import STAFF
@@ -120,6 +121,8 @@ def load_demo(password: str) -> dict[str, int]:
                 session.add(Enrolment(course_id=course.id, member_id=member.id))
     session.flush()
     prevention_demo.load(session, users, date.today())
+    assignees = {name: list(who) for name, _m, _v, _p, who, _people in FAMILIES}
+    family_forms.load(session, users, assignees, date.today())
     return {"users": len(users), "families": len(FAMILIES), "courses": len(COURSES)}
 
 
