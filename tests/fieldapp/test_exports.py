@@ -337,6 +337,7 @@ def test_headers_and_choice_labels_in_serbian_cyrillic(app, world, coordinator):
     row = rows[-1]
     assert labels["visit_date"] in row
     assert any("\u0400" <= ch <= "\u04ff" for ch in labels["visit_date"])
+    assert "Верзија обрасца" in row  # the metadata headers too ("Form version")
     with app.app_context():
         regular = registry().latest("home_visit").question("school_attendance")
         shown = regular.choice("regular").label.get("sr_Cyrl")
