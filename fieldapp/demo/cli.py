@@ -121,8 +121,8 @@ def load_demo(password: str) -> dict[str, int]:
                 session.add(Enrolment(course_id=course.id, member_id=member.id))
     session.flush()
     prevention_demo.load(session, users, date.today())
-    assignees = {name: list(who) for name, _m, _v, _p, who, _people in FAMILIES}
-    family_forms.load(session, users, assignees, date.today())
+    followers = {name: list(who) for name, _m, _v, _p, who, _people in FAMILIES}
+    family_forms.load(session, users, followers, date.today())
     return {"users": len(users), "families": len(FAMILIES), "courses": len(COURSES)}
 
 
