@@ -194,6 +194,7 @@ class Layout:
         self.form_id = self.definitions[0].id
         self.options = options
         self.words = words
+        self._converters: dict[str, Callable[[Any, People], list[Cell]]] = {}
         names = NAME_QUESTIONS.get(self.form_id, frozenset())
         self._left_out = frozenset() if options.names else names
         top = merge_questions([d.questions for d in self.definitions])
@@ -372,46 +373,83 @@ class Layout:
             yield table, cells
 
     def _cells(self, item: Field, value: Any, people: People) -> list[Cell]:
-        cells = [self._value(item, value, people)]
-        if self.options.split_multiple and item.split:
-            chosen = value if isinstance(value, list) else None
-            for choice in item.choices:
-                cells.append(None if chosen is None else int(choice.value in chosen))
-        return cells
+        convert = self._converters.get(item.path)
+        if convert is None:
+            convert = self._converters[item.path] = self._converter(item)
+        return convert(value, people)
 
-    def _value(self, item: Field, value: Any, people: People) -> Cell:
-        if value is None or value == "" or value == []:
-            return None
+    def _converter(self, item: Field) -> Callable[[Any, People], list[Cell]]:
+        """Return the function that makes a field's cells (decided once per field)."""
+        value_of = self._value_function(item)
+        if not (self.options.split_multiple and item.split):
+            return lambda value, people: [
+                None if value is None or value == "" else value_of(value, people)
+            ]
+        codes = [choice.value for choice in item.choices]
+
+        def with_split(value: Any, people: People) -> list[Cell]:
+            if not isinstance(value, list):
+                empty: list[Cell] = [None] * (len(codes) + 1)
+                if value is not None and value != "":
+                    empty[0] = value_of(value, people)
+                return empty
+            chosen = set(value)
+            return [value_of(value, people)] + [int(code in chosen) for code in codes]
+
+        return with_split
+
+    def _value_function(self, item: Field) -> Callable[[Any, People], Cell]:
         kind = item.question.type
         if kind in NUMBER_TYPES:
-            number = _number(value)
-            return str(value) if number is None else number
-        if kind in DATE_TYPES and isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                return value
-        if kind == "yes_no" and isinstance(value, bool):
-            return self.words.yes if value else self.words.no
-        if kind in ("single_choice", "multiple_choice"):
-            values = value if isinstance(value, list) else [value]
-            shown = [self._choice(item, v, people) for v in values]
-            joiner = "; " if self.options.language is not None else " "
-            return joiner.join(shown)
-        if isinstance(value, str):
-            return value
-        number = _number(value)
-        return str(value) if number is None else number
-
-    def _choice(self, item: Field, value: Any, people: People) -> str:
+            return lambda value, _people: _number_or_text(value)
+        if kind in DATE_TYPES:
+            return lambda value, _people: _day(value)
+        if kind == "yes_no":
+            yes, no = self.words.yes, self.words.no
+            return lambda value, _people: (
+                (yes if value else no) if isinstance(value, bool) else _text(value)
+            )
+        if kind not in ("single_choice", "multiple_choice"):
+            return lambda value, _people: _text(value)
+        joiner = "; " if self.options.language is not None else " "
         if item.members:
-            return people.member(str(value))
-        if self.options.language is None:
-            return str(value)
-        for choice in item.choices:
-            if choice.value == value:
-                return choice.label.get(self.options.language)
-        return str(value)
+
+            def people_of(value: Any, people: People) -> Cell:
+                values = value if isinstance(value, list) else [value]
+                return joiner.join(people.member(str(v)) for v in values) or None
+
+            return people_of
+        labels: dict[Any, str] = {}
+        if self.options.language is not None:
+            for choice in item.choices:
+                labels[choice.value] = choice.label.get(self.options.language)
+
+        def choices_of(value: Any, _people: People) -> Cell:
+            values = value if isinstance(value, list) else [value]
+            shown = [labels.get(v) or str(v) for v in values]
+            return joiner.join(shown) or None
+
+        return choices_of
+
+
+def _text(value: Any) -> Cell:
+    if isinstance(value, str):
+        return value
+    return _number_or_text(value)
+
+
+def _number_or_text(value: Any) -> Cell:
+    number = _number(value)
+    return str(value) if number is None else number
+
+
+def _day(value: Any) -> Cell:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return _text(value)
 
 
 def _number(value: Any) -> int | float | None:

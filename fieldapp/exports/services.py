@@ -9,6 +9,7 @@ written as they come (``writers``): a large export never holds them all in memor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import tempfile
@@ -48,7 +49,9 @@ from fieldapp.exports.layout import People
 from fieldapp.exports.layout import Record
 from fieldapp.exports.layout import Words
 from fieldapp.exports.writers import CSV_MIMETYPE
+from fieldapp.exports.writers import XLSX_MAX_ROWS
 from fieldapp.exports.writers import XLSX_MIMETYPE
+from fieldapp.exports.writers import TooManyRows
 from fieldapp.exports.writers import open_writer
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
@@ -184,6 +187,14 @@ def words(language: str | None) -> Words:
         )
 
 
+@functools.lru_cache(maxsize=65536)
+def _keyed(secret: str, kind: str, value: str) -> str:
+    digest = hmac.new(
+        secret.encode(), f"export:{kind}:{value}".encode(), hashlib.sha256
+    )
+    return f"{kind}-{digest.hexdigest()[:10].upper()}"
+
+
 def pseudonym(kind: str, value: object) -> str:
     """Return the stable pseudonym of a family ("F-...") or a person ("P-...").
 
@@ -191,16 +202,15 @@ def pseudonym(kind: str, value: object) -> str:
     so files can be joined, but nobody without the server's secret key can tell who
     it is. ``kind`` is "F" or "P".
     """
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    digest = hmac.new(key, f"export:{kind}:{value}".encode(), hashlib.sha256)
-    return f"{kind}-{digest.hexdigest()[:10].upper()}"
+    return _keyed(str(current_app.config["SECRET_KEY"]), kind, str(value))
 
 
 def _people(user: User, names: bool) -> People:
+    secret = str(current_app.config["SECRET_KEY"])
     if not names:
         return People(
-            family=lambda family_id: pseudonym("F", family_id),
-            member=lambda member_id: pseudonym("P", member_id),
+            family=lambda family_id: _keyed(secret, "F", str(family_id)),
+            member=lambda member_id: _keyed(secret, "P", member_id),
         )
     # Names of the people the user may see, read once: far fewer than the records.
     session = db.session()
@@ -220,10 +230,10 @@ def _people(user: User, names: bool) -> People:
     }
 
     def member(member_id: str) -> str:
-        return members.get(member_id) or pseudonym("P", member_id)
+        return members.get(member_id) or _keyed(secret, "P", member_id)
 
     return People(
-        family=lambda family_id: pseudonym("F", family_id),
+        family=lambda family_id: _keyed(secret, "F", str(family_id)),
         member=member,
         family_name=lambda family_id: families.get(family_id, ""),
     )
@@ -339,6 +349,13 @@ def export(
                 result.rows += 1
                 if progress is not None and result.rows % 10_000 == 0:
                     progress(result.rows)
+        except TooManyRows:
+            message = _(
+                "Too many rows for one XLSX sheet (more than %(max)d). Choose CSV, or "
+                "a shorter date range.",
+                max=XLSX_MAX_ROWS - 1,
+            )
+            raise ExportRefused({"file_format": message}) from None
         finally:
             writer.close()
     return result

@@ -31,8 +31,18 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: The longest text an XLSX cell holds; longer text is cut there (XlsxWriter would
 #: otherwise drop the cell).
 XLSX_MAX_TEXT = 32767
+#: The most rows an XLSX sheet holds (the header is one of them).
+XLSX_MAX_ROWS = 1_048_576
 CSV_MIMETYPE = "application/zip"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class TooManyRows(Exception):
+    """A table has more rows than an XLSX sheet holds (CSV has no such limit)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(f"{table} has more than {XLSX_MAX_ROWS - 1} rows")
+        self.table = table
 
 
 def neutralise(text: str) -> str:
@@ -57,6 +67,8 @@ class ExportWriter(Protocol):
 
 
 def _csv_text(cell: Cell) -> str:
+    if type(cell) is str:  # the most common cell first
+        return neutralise(cell)
     if cell is None:
         return ""
     if isinstance(cell, bool):
@@ -132,6 +144,9 @@ class XlsxFileWriter:
         """Append ``row`` to the table's sheet, each cell with its own type."""
         sheet, next_row = self._sheets[table.name]
         number = next_row[0]
+        if number >= XLSX_MAX_ROWS:
+            # XlsxWriter would drop the row without a word: refuse the file instead.
+            raise TooManyRows(table.name)
         next_row[0] += 1
         for column, cell in enumerate(row):
             if cell is None:

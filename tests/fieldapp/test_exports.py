@@ -461,6 +461,20 @@ def test_bad_options_are_told_in_albanian_too(app, world, signed_in):
     assert "before the start date" not in response.get_data(as_text=True)
 
 
+def test_more_rows_than_an_xlsx_sheet_holds_is_refused_not_cut(
+    app, world, coordinator, monkeypatch
+):
+    from fieldapp.exports import writers
+
+    monkeypatch.setattr(writers, "XLSX_MAX_ROWS", 2)  # the header and one row
+    store(app, "family_intake", _intake(world), family_id=uuid.uuid4())
+    client, token = coordinator
+    response = download(client, token, "family_intake", file_format="xlsx")
+    assert response.status_code == 400
+    assert "Too many rows" in response.get_data(as_text=True)
+    assert download(client, token, "family_intake").status_code == 200  # CSV: fine
+
+
 def test_an_unknown_form_is_404_with_a_message(world, coordinator):
     client, token = coordinator
     for response in (
