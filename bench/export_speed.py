@@ -1,7 +1,7 @@
 """Export speed: a full CSV and XLSX export of the largest form, on a busy NGO's data.
 
     .venv/bin/python bench/export_speed.py [--db sqlite|postgres|both]
-        [--visits 60000] [--families 1000] [--profile csv|xlsx]
+        [--visits 60000] [--families 1000] [--repeat 3] [--profile csv|xlsx]
 
 The data set is the largest form's share of three years of a busy NGO (1,000
 families, 150,000 submissions overall): --families family intakes (2-7 members each,
@@ -19,6 +19,8 @@ sensitive answers), labels in Albanian. Printed per export: records/s (root rows
 target counts those), rows written in all tables, seconds, file size, and the
 process's memory growth during the export: the peak resident size (VmHWM, reset
 through /proc/self/clear_refs before each export) minus the resident size before it.
+Each export runs --repeat times (default 3): the fastest run is printed, since other
+work shares the machine, with the largest memory growth of the runs.
 Targets: >= 20,000 rows/s and <= 50 MB growth.
 
 --profile csv|xlsx runs that export of the home visits (defaults) once more under
@@ -381,7 +383,11 @@ def run(kind: str, args: argparse.Namespace) -> None:
         )
         for label, options in RUNS:
             request = services.ExportRequest(language="sq", **options)
-            print(_line(label, measure(app, username, request)), flush=True)
+            runs = [measure(app, username, request) for _ in range(args.repeat)]
+            # The fastest run (others share this machine), the largest growth.
+            best = min(runs, key=lambda figures: figures["seconds"])
+            best["growth"] = max(figures["growth"] for figures in runs)
+            print(_line(label, best), flush=True)
         if args.profile:
             request = services.ExportRequest(
                 form_id="home_visit", file_format=args.profile, language="sq"
@@ -405,6 +411,12 @@ def main() -> None:
     )
     parser.add_argument("--visits", type=int, default=60_000)
     parser.add_argument("--families", type=int, default=1_000)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each export; the fastest is printed (default: 3)",
+    )
     parser.add_argument("--profile", choices=["csv", "xlsx"])
     args = parser.parse_args()
     kinds = {

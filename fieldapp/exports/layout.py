@@ -26,6 +26,8 @@ from forms.definition import Scale
 
 #: A cell as the writers take it: text, a number, a day, a time, or empty.
 Cell = str | int | float | date | datetime | None
+#: What makes a field's cells from its answer (see ``Layout._converter``).
+Converter = Callable[[Any, "People"], Any]
 
 #: Answers that name a person, per form: left out of an export unless the user asks
 #: for names (and may have them); people chosen from a list become pseudonyms instead.
@@ -125,7 +127,7 @@ class Table:
     group: Field | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """One stored submission as read for an export (answers already merged)."""
 
@@ -194,7 +196,7 @@ class Layout:
         self.form_id = self.definitions[0].id
         self.options = options
         self.words = words
-        self._converters: dict[str, Callable[[Any, People], list[Cell]]] = {}
+        self._converters: dict[str, Converter] = {}
         names = NAME_QUESTIONS.get(self.form_id, frozenset())
         self._left_out = frozenset() if options.names else names
         top = merge_questions([d.questions for d in self.definitions])
@@ -223,6 +225,13 @@ class Layout:
                 group,
             )
             for group, subs in self.groups
+        ]
+        subject = self.definitions[0].subject
+        self._family_column = subject in ("family", "new_family")
+        self._course_column = subject == "course_session"
+        self._root_plan = self._plan(self.fields)
+        self._group_plans = [
+            (table, self._plan(table.fields)) for table in self.tables[1:]
         ]
 
     def _included(self, item: Field) -> bool:
@@ -316,6 +325,19 @@ class Layout:
 
     # Rows ------------------------------------------------------------------------
 
+    def _plan(self, fields: Sequence[Field]) -> list[tuple[str, Converter, bool]]:
+        """Return (answer key, converter, makes several cells) per field, in order.
+
+        Decided once per table, so that a row is made without looking anything up.
+        """
+        plan = []
+        for item in fields:
+            convert = self._converters.get(item.path)
+            if convert is None:
+                convert = self._converters[item.path] = self._converter(item)
+            plan.append((item.id, convert, self.options.split_multiple and item.split))
+        return plan
+
     def rows(
         self, record: Record, people: People
     ) -> Iterator[tuple[Table, list[Cell]]]:
@@ -329,28 +351,39 @@ class Layout:
             record.received_at,
             record.author,
         ]
-        subject = self.definitions[0].subject
-        if subject in ("family", "new_family"):
+        if self._family_column:
             family = record.family_id
             row.append(people.family(family) if family else None)
             if self.options.names:
                 row.append(people.family_name(family) if family else None)
-        if subject == "course_session":
+        if self._course_column:
             row.append(record.course)
         row.append(record.locale)
-        for item in self.fields:
-            row += self._cells(item, answers.get(item.id), people)
-        scores = answers.get(SCORES_KEY)
-        for scale in self.scales:
-            score = scores.get(scale.id) if isinstance(scores, dict) else None
-            row.append(_number(score))
+        get = answers.get
+        append = row.append
+        for key, convert, several in self._root_plan:
+            value = get(key)
+            if several:
+                row += convert(value, people)
+            elif value is None or value == "":
+                append(None)
+            else:
+                append(convert(value, people))
+        if self.scales:
+            scores = get(SCORES_KEY)
+            for scale in self.scales:
+                score = scores.get(scale.id) if isinstance(scores, dict) else None
+                append(_number(score))
         yield self.root, row
-        for table in self.tables[1:]:
-            assert table.group is not None  # noqa: S101 - every table but the root
-            yield from self._group_rows(table, record, people)
+        for table, plan in self._group_plans:
+            yield from self._group_rows(table, plan, record, people)
 
     def _group_rows(
-        self, table: Table, record: Record, people: People
+        self,
+        table: Table,
+        plan: list[tuple[str, Converter, bool]],
+        record: Record,
+        people: People,
     ) -> Iterator[tuple[Table, list[Cell]]]:
         group = table.group
         assert group is not None  # noqa: S101 - only called for group tables
@@ -363,28 +396,31 @@ class Layout:
         else:
             return
         parent = str(record.uuid)
+        roster = group.question.type == "roster"
         for number, (member, answers) in enumerate(rows, 1):
             cells: list[Cell] = [parent, f"{parent}/{group.id}[{number}]"]
-            if group.question.type == "roster":
+            if roster:
                 cells.append(people.member(str(member)))
             answers = answers if isinstance(answers, dict) else {}
-            for item in table.fields:
-                cells += self._cells(item, answers.get(item.id), people)
+            for key, convert, several in plan:
+                item_value = answers.get(key)
+                if several:
+                    cells += convert(item_value, people)
+                elif item_value is None or item_value == "":
+                    cells.append(None)
+                else:
+                    cells.append(convert(item_value, people))
             yield table, cells
 
-    def _cells(self, item: Field, value: Any, people: People) -> list[Cell]:
-        convert = self._converters.get(item.path)
-        if convert is None:
-            convert = self._converters[item.path] = self._converter(item)
-        return convert(value, people)
+    def _converter(self, item: Field) -> Converter:
+        """Return the function that makes a field's cells (decided once per field).
 
-    def _converter(self, item: Field) -> Callable[[Any, People], list[Cell]]:
-        """Return the function that makes a field's cells (decided once per field)."""
+        With split columns, it takes any value and returns the list of cells; else it
+        takes a value that is neither None nor "" and returns the one cell.
+        """
         value_of = self._value_function(item)
         if not (self.options.split_multiple and item.split):
-            return lambda value, people: [
-                None if value is None or value == "" else value_of(value, people)
-            ]
+            return value_of
         codes = [choice.value for choice in item.choices]
 
         def with_split(value: Any, people: People) -> list[Cell]:
@@ -401,16 +437,16 @@ class Layout:
     def _value_function(self, item: Field) -> Callable[[Any, People], Cell]:
         kind = item.question.type
         if kind in NUMBER_TYPES:
-            return lambda value, _people: _number_or_text(value)
+            return _number_cell
         if kind in DATE_TYPES:
-            return lambda value, _people: _day(value)
+            return _day_cell
         if kind == "yes_no":
             yes, no = self.words.yes, self.words.no
             return lambda value, _people: (
                 (yes if value else no) if isinstance(value, bool) else _text(value)
             )
         if kind not in ("single_choice", "multiple_choice"):
-            return lambda value, _people: _text(value)
+            return _text_cell
         joiner = "; " if self.options.language is not None else " "
         if item.members:
 
@@ -425,11 +461,27 @@ class Layout:
                 labels[choice.value] = choice.label.get(self.options.language)
 
         def choices_of(value: Any, _people: People) -> Cell:
+            if value.__class__ is str:  # one choice: the most common answer
+                return labels.get(value) or value
             values = value if isinstance(value, list) else [value]
             shown = [labels.get(v) or str(v) for v in values]
             return joiner.join(shown) or None
 
         return choices_of
+
+
+def _text_cell(value: Any, _people: People) -> Cell:
+    if value.__class__ is str:
+        return value
+    return _number_or_text(value)
+
+
+def _number_cell(value: Any, _people: People) -> Cell:
+    return _number_or_text(value)
+
+
+def _day_cell(value: Any, _people: People) -> Cell:
+    return _day(value)
 
 
 def _text(value: Any) -> Cell:

@@ -15,7 +15,7 @@ import hmac
 import tempfile
 import uuid
 from collections.abc import Callable
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
@@ -247,23 +247,26 @@ def _day_start(day: date) -> datetime:
 
 def _records(
     user: User, request: ExportRequest, versions: list[int]
-) -> Iterator[Record]:
+) -> Generator[Record]:
     """Yield the records to export, oldest first, read from the database in batches."""
     s = Submission
+    columns: list[Any] = [
+        s.uuid,
+        s.id,
+        s.form_version,
+        s.completed_at,
+        s.received_at,
+        User.username,
+        s.family_id,
+        Course.name,
+        s.respondent_locale,
+        s.answers,
+    ]
+    if request.sensitive:
+        # Only then: the sealed part is read and opened for no one otherwise.
+        columns.append(s.sensitive_answers)
     query = (
-        sa.select(
-            s.uuid,
-            s.id,
-            s.form_version,
-            s.completed_at,
-            s.received_at,
-            User.username,
-            s.family_id,
-            Course.name,
-            s.respondent_locale,
-            s.answers,
-            s.sensitive_answers,
-        )
+        sa.select(*columns)
         .join(User, User.id == s.author_id)
         .outerjoin(Course, Course.id == s.course_id)
         .where(
@@ -281,29 +284,46 @@ def _records(
     if request.until:
         query = query.where(day < _day_start(request.until + timedelta(days=1)))
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    sensitive = request.sensitive
 
-    def local(moment: datetime | None) -> datetime | None:
-        return moment.astimezone(zone).replace(tzinfo=None) if moment else None
-
-    result = db.session().execute(query.execution_options(yield_per=BATCH))
-    for row in result:
-        answers: dict[str, Any] = dict(row.answers or {})
-        if request.sensitive and row.sensitive_answers:
-            merge_sensitive(answers, decrypt_json(row.sensitive_answers))
-        received = local(row.received_at)
-        assert received is not None  # noqa: S101 - the column is NOT NULL
-        yield Record(
-            uuid=row.uuid,
-            id=row.id,
-            version=row.form_version,
-            completed_at=local(row.completed_at),
-            received_at=received,
-            author=row.username,
-            family_id=row.family_id,
-            course=row.name or "",
-            locale=row.respondent_locale,
-            answers=answers,
-        )
+    # On the session's connection, as Core: plain rows, without the ORM's loading.
+    result = db.session().connection().execute(query.execution_options(yield_per=BATCH))
+    try:
+        for row in result:
+            (
+                uuid_,
+                id_,
+                version,
+                completed,
+                received,
+                author,
+                family_id,
+                course,
+                locale,
+                answers,
+            ) = row[:10]
+            if answers is None:
+                answers = {}
+            if sensitive and row[10]:
+                # A copy: merge_sensitive writes into the answers it is given.
+                answers = merge_sensitive(dict(answers), decrypt_json(row[10]))
+            yield Record(
+                uuid=uuid_,
+                id=id_,
+                version=version,
+                completed_at=completed.astimezone(zone).replace(tzinfo=None)
+                if completed
+                else None,
+                received_at=received.astimezone(zone).replace(tzinfo=None),
+                author=author,
+                family_id=family_id,
+                course=course or "",
+                locale=locale,
+                answers=answers,
+            )
+    finally:
+        # Also when the export stops early: a server-side cursor is closed at once.
+        result.close()
 
 
 def export(
@@ -340,8 +360,9 @@ def export(
     )
     with tempfile.TemporaryDirectory(prefix="fieldapp-export-") as workdir:
         writer = open_writer(request.file_format, output, layout.tables, Path(workdir))
+        records = _records(user, request, versions)
         try:
-            for record in _records(user, request, versions):
+            for record in records:
                 for table, row in layout.rows(record, people):
                     writer.write(table, row)
                     if table is not layout.root:
@@ -357,6 +378,7 @@ def export(
             )
             raise ExportRefused({"file_format": message}) from None
         finally:
+            records.close()
             writer.close()
     return result
 

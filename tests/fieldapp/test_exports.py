@@ -20,6 +20,7 @@ from fieldapp import db
 from fieldapp.access import submission_visible
 from fieldapp.audit.models import AccessLogEntry
 from fieldapp.auth.models import User
+from fieldapp.crypto import decrypt_json
 from fieldapp.crypto import encrypt_json
 from fieldapp.exports import services
 from fieldapp.exports.layout import Layout
@@ -639,6 +640,32 @@ def test_sensitive_answers_only_when_asked_and_allowed(app, world, coordinator):
     assert row["risk_level"] == "high"
 
 
+def test_sealed_answers_are_not_opened_unless_asked_for(
+    app, world, coordinator, monkeypatch
+):
+    store(
+        app,
+        "home_visit",
+        {"visit_date": "2026-03-10", "risk_level": "high", "observations": "Secret"},
+        family_id=world.ids["family"],
+    )
+    opened = []
+
+    def spy(token):
+        opened.append(token)
+        return decrypt_json(token)
+
+    monkeypatch.setattr(services, "decrypt_json", spy)
+    client, token = coordinator
+    for file_format in ("csv", "xlsx"):
+        response = download(client, token, "home_visit", file_format=file_format)
+        assert response.status_code == 200
+    assert opened == []
+    asked = download(client, token, "home_visit", sensitive="y")
+    assert asked.status_code == 200
+    assert opened  # the world's visits and this one: opened only now
+
+
 def test_a_role_that_may_not_read_sensitive_answers_gets_no_column(
     app, world, signed_in
 ):
@@ -917,3 +944,33 @@ def test_the_layout_keeps_numbers_and_days_typed():
     assert kinds["days_possible"] == "number"
     assert kinds["measure_date"] == "date"
     assert kinds["submission_id"] == "number"
+
+
+def test_csv_cells_are_written_as_before_whatever_their_type(tmp_path):
+    from fieldapp.exports.layout import Column
+    from fieldapp.exports.layout import Table
+    from fieldapp.exports.writers import CsvZipWriter
+
+    table = Table("t", tuple(Column(f"c{n}", f"c{n}") for n in range(9)), ())
+    output = tmp_path / "out.zip"
+    writer = CsvZipWriter(output, [table], tmp_path)
+    moment = datetime(2026, 3, 10, 9, 5, 7, 123456)
+    rows = [[None, 0, 1.5, True, moment, moment.date(), "-1+1", "ë", 10**20]]
+    rows += [[n, "x"] + [None] * 7 for n in range(2500)]  # past one batch of rows
+    for row in rows:
+        writer.write(table, row)
+    writer.close()
+    written = read_zip(output.read_bytes())["t.csv"]
+    assert written[1] == [
+        "",
+        "0",
+        "1.5",
+        "1",
+        "2026-03-10 09:05:07",
+        "2026-03-10",
+        "'-1+1",
+        "ë",
+        str(10**20),
+    ]
+    assert len(written) == 1 + len(rows)
+    assert written[-1][:2] == ["2499", "x"]
