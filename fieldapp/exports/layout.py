@@ -131,7 +131,8 @@ class Table:
 class Record:
     """One stored submission as read for an export (answers already merged)."""
 
-    uuid: UUID
+    #: the submission's UUID, as text with dashes
+    uuid: str
     id: int
     version: int
     completed_at: datetime | None
@@ -344,7 +345,7 @@ class Layout:
         """Yield (table, row) for a record: its root row, then its groups' rows."""
         answers = record.answers
         row: list[Cell] = [
-            str(record.uuid),
+            record.uuid,
             record.id,
             record.version,
             record.completed_at,
@@ -395,7 +396,7 @@ class Layout:
             rows = list(value.items())
         else:
             return
-        parent = str(record.uuid)
+        parent = record.uuid
         roster = group.question.type == "roster"
         for number, (member, answers) in enumerate(rows, 1):
             cells: list[Cell] = [parent, f"{parent}/{group.id}[{number}]"]

@@ -245,13 +245,28 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
+def _key_text(raw: Any) -> str:
+    """Return a submission's UUID as text with dashes, from what the driver gives.
+
+    SQLite keeps it as 32 lower-case hexadecimal digits, which are formatted here
+    without making a UUID object per row (a few percent of a CSV export's time);
+    PostgreSQL's driver gives a UUID.
+    """
+    if raw.__class__ is str and len(raw) == 32:
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    if isinstance(raw, uuid.UUID):
+        return str(raw)
+    return str(uuid.UUID(str(raw)))
+
+
 def _records(
     user: User, request: ExportRequest, versions: list[int]
 ) -> Generator[Record]:
     """Yield the records to export, oldest first, read from the database in batches."""
     s = Submission
     columns: list[Any] = [
-        s.uuid,
+        # As the driver gives it (text on SQLite): see _key_text.
+        sa.type_coerce(s.uuid, sa.String),
         s.id,
         s.form_version,
         s.completed_at,
@@ -308,7 +323,7 @@ def _records(
                 # A copy: merge_sensitive writes into the answers it is given.
                 answers = merge_sensitive(dict(answers), decrypt_json(row[10]))
             yield Record(
-                uuid=uuid_,
+                uuid=_key_text(uuid_),
                 id=id_,
                 version=version,
                 completed_at=completed.astimezone(zone).replace(tzinfo=None)

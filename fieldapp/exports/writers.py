@@ -68,7 +68,7 @@ class ExportWriter(Protocol):
 
 def _csv_time(cell: datetime) -> str:
     # "2026-03-10 09:00:00", as strftime("%Y-%m-%d %H:%M:%S") writes it, but faster.
-    return cell.replace(tzinfo=None).isoformat(" ", "seconds")
+    return cell.isoformat(" ", "seconds")  # naive: the layout gives Kosovo time
 
 
 #: How a CSV cell of each type is written, where the csv module's own way is not
