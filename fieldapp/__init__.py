@@ -33,6 +33,8 @@ from fieldapp.courses.routes import bp as courses_bp
 from fieldapp.demo import cli as demo_cli
 from fieldapp.devices import services as devices
 from fieldapp.devices.routes import bp as devices_bp
+from fieldapp.exports import cli as exports_cli
+from fieldapp.exports.routes import bp as exports_bp
 from fieldapp.extensions import csrf
 from fieldapp.families import effects as families_effects
 from fieldapp.families.routes import bp as families_bp
@@ -94,6 +96,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth_cli.init_app(app)
     demo_cli.init_app(app)
     push_cli.init_app(app)
+    exports_cli.init_app(app)
     cron.init_app(app)
     backup.init_app(app)
     protection_cli.init_app(app)
@@ -116,6 +119,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(sync_api_bp, url_prefix="/api/v1")
     app.register_blueprint(devices_bp, url_prefix="/devices")
     app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(push_bp)
     app.register_blueprint(protection_bp)
     access.check_every_view_has_a_rule(app)

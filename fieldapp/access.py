@@ -38,6 +38,7 @@ from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.i18n import current_language
+from fieldapp.submissions.models import Submission
 from forms.collation import sorted_by
 from forms.collation import surname_first
 
@@ -355,6 +356,50 @@ def may_read_sensitive(user: User, form_id: str) -> bool:
         return user.role in readers
     default = DEFAULT_SENSITIVE_READERS.get(form_id, DEFAULT_SENSITIVE_READERS["*"])
     return user.role in default
+
+
+#: Who may download a form's records as a file (issue 18). Only the roles that see every
+#: record: a file leaves the app's access rules, its log and its encryption behind, so
+#: case workers and instructors, who carry phones into the field, read records in the
+#: app only. Within a form, rows and sensitive columns still follow the rules below.
+EXPORTERS = MANAGERS
+#: Who may ask for names instead of pseudonyms in an export.
+NAME_EXPORTERS = MANAGERS
+
+
+def may_export(user: User) -> bool:
+    """Tell whether ``user`` may download records as files at all."""
+    return user.role in EXPORTERS
+
+
+def may_export_names(user: User) -> bool:
+    """Tell whether ``user`` may export names rather than pseudonyms."""
+    return user.role in NAME_EXPORTERS
+
+
+def submission_visible(user: User) -> sa.ColumnElement[bool]:
+    """Return the condition on Submission that holds when ``user`` may read the record.
+
+    The query twin of ``submissions.services.may_read`` (the form's readers are checked
+    apart, with ``may_read_form``): managers read every record; others their own, those
+    about a course they teach, and those about a family in their caseload.
+    """
+    if is_manager(user):
+        return sa.true()
+    taught = Submission.course_id.in_(
+        sa.select(Course.id).where(Course.instructor_id == user.id)
+    )
+    about_family: sa.ColumnElement[bool] = sa.false()
+    if user.role in CASE_WORKERS:
+        about_family = sa.and_(
+            Submission.course_id.is_(None),
+            Submission.family_id.in_(_assigned_family_ids(user)),
+        )
+    return sa.or_(
+        Submission.author_id == user.id,
+        sa.and_(Submission.course_id.is_not(None), taught),
+        about_family,
+    )
 
 
 def manageable_roles(user: User) -> frozenset[str]:

@@ -46,7 +46,7 @@ GENERATED = {"sr_Cyrl": "sr_Latn"}
 KEEP_LATIN = re.compile(
     r"%\([^)]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]|<[^<>]*>|\{[^{}\s]*\}|&#?\w+;"
     r"|(?:https?://|www\.)[^\s<>\"]+"
-    r"|\b(?:fieldapp|JavaScript|JSON|https?|iPhone|iOS|Android|P-256|base64url"
+    r"|\b(?:fieldapp|JavaScript|JSON|CSV|ZIP|https?|iPhone|iOS|Android|P-256|base64url"
     r"|\w*[qwxyQWXY]\w*(?:-\w+)*)\b"
 )
 CYRILLIC_HEADER = (

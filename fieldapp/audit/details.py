@@ -65,6 +65,7 @@ RECORD_TYPES = {
     "user": _l("staff account"),
     "device": _l("device"),
     "submission": _l("form"),
+    "form": _l("records of a form"),
     "submission_conflict": _l("conflict"),
     "rejected_submission": _l("refused form"),
     "access_log": _l("access log"),

@@ -20,6 +20,7 @@ from fieldapp.auth.models import User
 from fieldapp.cases.demo import load_cases
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
+from fieldapp.demo import family_forms
 from fieldapp.demo.data import COURSES
 from fieldapp.demo.data import FAMILIES
 from fieldapp.demo.data import STAFF
@@ -122,6 +123,8 @@ def load_demo(password: str) -> dict[str, int]:
     session.flush()
     prevention_demo.load(session, users, date.today())
     load_cases(users)
+    followers = {name: list(who) for name, _m, _v, _p, who, _people in FAMILIES}
+    family_forms.load(session, users, followers, date.today())
     return {"users": len(users), "families": len(FAMILIES), "courses": len(COURSES)}
 
 

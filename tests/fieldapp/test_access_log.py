@@ -59,6 +59,8 @@ NOT_AUDITED = {
     # test_admission_and_reopening_are_logged in tests/fieldapp/test_cases.py.
     "cases.activate_submit": "logged; tested in test_cases.py",
     "cases.reopen_submit": "logged; tested in test_cases.py",
+    "exports.index": "form titles and counts only",
+    "exports.options": "the options of an export and a count (the download is logged)",
 }
 
 #: endpoint -> (who, method, path, expected action) for routes that must log.
@@ -176,6 +178,7 @@ AUDITED = {
         "resolve",
     ),
     "devices.revoke_submit": ("admin", "POST", "/devices/{device}/revoke", "revoke"),
+    "exports.download_submit": ("coordinator", "POST", "/exports/home_visit", "export"),
     "devices.sign_out_submit": (
         "admin",
         "POST",
@@ -283,6 +286,7 @@ def _payload(endpoint: str, world) -> dict:
         },
         "families.assign_submit": {"user_id": str(world.users["social2"].id)},
         "devices.revoke_submit": {"confirm": "wipe"},
+        "exports.download_submit": {"file_format": "csv", "language": "en"},
         "courses.create_submit": {
             "name": "Barbering",
             "vocation": "barbering",

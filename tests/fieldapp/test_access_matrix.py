@@ -284,6 +284,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/review/rejected/999999",
         rule(set(), hidden=MANAGERS),
     ),
+    # Issue 18: exports leave the app, so only the roles that see every record make
+    # them (the rows and columns inside follow each form's rules: test_exports.py).
+    "exports.index": ("GET", "/exports/", rule(MANAGERS)),
+    "exports.options": ("GET", "/exports/home_visit", rule(MANAGERS)),
+    "exports.download_submit": ("POST", "/exports/home_visit", rule(MANAGERS)),
     "push.settings": ("GET", "/settings/notifications", rule(STAFF)),
     "push.settings_test_submit": ("POST", "/settings/notifications/test", rule(STAFF)),
     "push.key": ("GET", "/api/v1/push/key", rule(STAFF)),

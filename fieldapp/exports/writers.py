@@ -1,0 +1,244 @@
+"""Write an export's tables to files, one row at a time: a ZIP of CSVs, or an XLSX.
+
+Neither writer keeps rows in memory. The CSV writer streams each table to its own
+temporary file and packs them into the ZIP at the end; the XLSX writer uses
+XlsxWriter's constant_memory mode, which flushes each row to disk as the next begins.
+
+Every text cell, header included, goes through ``neutralise``: a spreadsheet must
+never evaluate what a respondent or a staff member typed (OWASP, "CSV injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from collections.abc import Sequence
+from datetime import date
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+from typing import Any
+from typing import Protocol
+
+import xlsxwriter
+
+from fieldapp.exports.layout import Cell
+from fieldapp.exports.layout import Table
+
+#: First characters that make a spreadsheet read a cell as a formula (or run one):
+#: = + - @, and tab and carriage return, which some programs skip before looking.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The longest text an XLSX cell holds; longer text is cut there (XlsxWriter would
+#: otherwise drop the cell).
+XLSX_MAX_TEXT = 32767
+#: The most rows an XLSX sheet holds (the header is one of them).
+XLSX_MAX_ROWS = 1_048_576
+CSV_MIMETYPE = "application/zip"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class TooManyRows(Exception):
+    """A table has more rows than an XLSX sheet holds (CSV has no such limit)."""
+
+    def __init__(self, table: str) -> None:
+        super().__init__(f"{table} has more than {XLSX_MAX_ROWS - 1} rows")
+        self.table = table
+
+
+def neutralise(text: str) -> str:
+    """Return ``text`` so that no spreadsheet evaluates it: a quote before a formula.
+
+    A leading single quote is what OWASP advises: the cell shows the text as typed
+    (after the quote) and is never run. Numbers are not text and never come here.
+    """
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class ExportWriter(Protocol):
+    """What the export service needs from a writer."""
+
+    def write(self, table: Table, row: Sequence[Cell]) -> None:
+        """Append ``row`` to ``table``."""
+
+    def close(self) -> None:
+        """Finish the file (the output path given when the writer was made)."""
+
+
+def _csv_time(cell: datetime) -> str:
+    # "2026-03-10 09:00:00", as strftime("%Y-%m-%d %H:%M:%S") writes it, but faster.
+    return cell.isoformat(" ", "seconds")  # naive: the layout gives Kosovo time
+
+
+#: How a CSV cell of each type is written, where the csv module's own way is not
+#: right: text neutralised, yes/no as 1/0, times to the second. None, int, float
+#: (repr) and date (ISO) are written by the csv module itself, as they should be.
+_CSV_CELLS: dict[type, Any] = {
+    str: neutralise,
+    bool: int,
+    datetime: _csv_time,
+}
+
+
+#: Types the csv module writes as they should be.
+_CSV_PLAIN = frozenset({type(None), int, float, date})
+
+
+def _csv_text(cell: Cell) -> Cell:
+    """Return ``cell`` as the csv module should be given it (see ``_CSV_CELLS``)."""
+    convert = _CSV_CELLS.get(cell.__class__)
+    if convert is not None:
+        return convert(cell)  # type: ignore[no-any-return]
+    if cell.__class__ in _CSV_PLAIN:
+        return cell
+    # Anything else (a subclass of a cell type) as text, neutralised like all text.
+    if isinstance(cell, datetime):
+        return _csv_time(cell)
+    if isinstance(cell, bool):
+        return int(cell)
+    return neutralise(str(cell))
+
+
+class CsvZipWriter:
+    """One CSV per table (UTF-8 with a BOM, for Excel), packed into one ZIP.
+
+    Rows are handed to the csv module in batches of ``BUFFER`` per table.
+    """
+
+    BUFFER = 1000
+
+    def __init__(self, output: Path, tables: Sequence[Table], workdir: Path) -> None:
+        self._output = output
+        self._files: dict[str, tuple[Path, IO[str], Any]] = {}
+        self._pending: dict[str, list[list[Cell]]] = {}
+        for table in tables:
+            path = workdir / f"{table.name}.csv"
+            handle = path.open("w", encoding="utf-8-sig", newline="")
+            writer = csv.writer(handle)
+            writer.writerow([neutralise(c.header) for c in table.columns])
+            self._files[table.name] = (path, handle, writer)
+            self._pending[table.name] = []
+
+    def write(self, table: Table, row: Sequence[Cell]) -> None:
+        """Append ``row`` to the table's CSV."""
+        get = _CSV_CELLS.get
+        plain = _CSV_PLAIN
+        pending = self._pending[table.name]
+        pending.append(
+            [
+                cell
+                if (kind := cell.__class__) in plain
+                else convert(cell)
+                if (convert := get(kind)) is not None
+                else _csv_text(cell)
+                for cell in row
+            ]
+        )
+        if len(pending) >= self.BUFFER:
+            self._flush(table.name)
+
+    def _flush(self, name: str) -> None:
+        pending = self._pending[name]
+        self._files[name][2].writerows(pending)
+        pending.clear()
+
+    def close(self) -> None:
+        """Close every CSV and pack them, root first, into the ZIP."""
+        for name, (_path, handle, _writer) in self._files.items():
+            if not handle.closed:
+                self._flush(name)
+            handle.close()
+        with zipfile.ZipFile(
+            self._output, "w", compression=zipfile.ZIP_DEFLATED
+        ) as archive:
+            for name, (path, _handle, _writer) in self._files.items():
+                archive.write(path, f"{name}.csv")
+                path.unlink()
+
+
+class XlsxFileWriter:
+    """One sheet per table, the root first; numbers, days and times as real cells."""
+
+    def __init__(self, output: Path, tables: Sequence[Table], workdir: Path) -> None:
+        self._book = xlsxwriter.Workbook(
+            str(output),
+            {
+                "constant_memory": True,
+                "tmpdir": str(workdir),
+                # Text stays text, whatever it looks like.
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        bold = self._book.add_format({"bold": True})
+        self._day = self._book.add_format({"num_format": "yyyy-mm-dd"})
+        self._time = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        self._sheets: dict[str, tuple[Any, list[int]]] = {}
+        used: set[str] = set()
+        for table in tables:
+            name = _sheet_name(table.name, used)
+            used.add(name.lower())
+            sheet = self._book.add_worksheet(name)
+            for column, item in enumerate(table.columns):
+                sheet.write_string(0, column, neutralise(item.header), bold)
+            sheet.freeze_panes(1, 0)
+            self._sheets[table.name] = (sheet, [1])
+
+    def write(self, table: Table, row: Sequence[Cell]) -> None:
+        """Append ``row`` to the table's sheet, each cell with its own type."""
+        sheet, next_row = self._sheets[table.name]
+        number = next_row[0]
+        if number >= XLSX_MAX_ROWS:
+            # XlsxWriter would drop the row without a word: refuse the file instead.
+            raise TooManyRows(table.name)
+        next_row[0] += 1
+        write_string = sheet.write_string
+        write_number = sheet.write_number
+        for column, cell in enumerate(row):
+            kind = cell.__class__
+            if kind is str:  # the most common cells first, by their exact type
+                write_string(number, column, neutralise(cell)[:XLSX_MAX_TEXT])  # type: ignore[arg-type]
+            elif cell is None:
+                continue
+            elif kind is int or kind is float:
+                write_number(number, column, cell)
+            elif isinstance(cell, bool):
+                write_number(number, column, int(cell))
+            elif isinstance(cell, int | float):
+                write_number(number, column, cell)
+            elif isinstance(cell, datetime):
+                sheet.write_datetime(number, column, cell, self._time)
+            elif isinstance(cell, date):
+                sheet.write_datetime(number, column, cell, self._day)
+            else:
+                text = neutralise(str(cell))[:XLSX_MAX_TEXT]
+                sheet.write_string(number, column, text)
+
+    def close(self) -> None:
+        """Write the workbook's remaining parts and close it."""
+        self._book.close()
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    """Return a valid sheet name not in ``used`` (lower case): at most 31 characters,
+    none of []:*?/\\."""
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in name)[:31]
+    candidate, number = clean, 1
+    while candidate.lower() in used:
+        number += 1
+        suffix = f"~{number}"
+        candidate = clean[: 31 - len(suffix)] + suffix
+    return candidate
+
+
+def open_writer(
+    file_format: str, output: Path, tables: Sequence[Table], workdir: Path
+) -> ExportWriter:
+    """Return the writer for ``file_format`` ("csv" or "xlsx")."""
+    if file_format == "csv":
+        return CsvZipWriter(output, tables, workdir)
+    if file_format == "xlsx":
+        return XlsxFileWriter(output, tables, workdir)
+    raise ValueError(f"unknown export format {file_format!r}")
