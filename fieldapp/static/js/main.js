@@ -9,6 +9,8 @@ import { guardLogout, identify, offerKnownDevices } from './session.js';
 import { renderStatus } from './status.js';
 import { registerBackgroundSync, requestSync, syncEvents } from './sync.js';
 import { isUnlocked } from './vault.js';
+import { t } from './i18n.js';
+import { get } from './local-db.js';
 
 const body = document.body;
 document.documentElement.classList.add('js');
@@ -96,6 +98,16 @@ async function backToTheRealPage(tries = 10) {
   if (tries > 1 && navigator.onLine) setTimeout(() => backToTheRealPage(tries - 1), 1000);
 }
 
+/** A form kept offline, opened for a family (?family=): its way up leads to that family. */
+async function upToFamily() {
+  const id = new URLSearchParams(location.search).get('family');
+  const link = document.querySelector('a[data-up]');
+  if (!id || !link) return;
+  const family = await get('families', id);
+  link.href = `/families/${encodeURIComponent(id)}`;
+  link.lastChild.textContent = ` ${family ? family.name : t('Family')}`;
+}
+
 async function start() {
   startWorker();
   const deviceIds = document.getElementById('device_ids');
@@ -145,6 +157,7 @@ async function start() {
     const home = offlinePage.querySelector('[data-start-link]');
     if (home && location.pathname === '/') home.hidden = true;
   }
+  if (form && form.dataset.shell && user && !revoked) await upToFamily();
   if (lookupShell && user && !revoked) {
     const start = document.querySelector('[data-start-shell]');
     if (start) {
