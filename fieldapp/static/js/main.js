@@ -125,8 +125,10 @@ async function start() {
   if ('BroadcastChannel' in window) new BroadcastChannel('fieldapp').addEventListener('message', refresh);
   window.addEventListener('online', () => {
     // A page that stood in for the real one offline gives way to it once connected.
-    if (offlinePage || lookupShell || (outboxPage && !live)) {
-      if (offlinePage) offlinePage.dataset.connected = '1';
+    // The offline page stood in for a page the phone does not keep: fetch that one now.
+    // (The look-up pages kept offline stay: they work online too, and may be in use.)
+    if (offlinePage) {
+      offlinePage.dataset.connected = '1';
       backToTheRealPage();
       return;
     }
