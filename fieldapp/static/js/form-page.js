@@ -224,7 +224,10 @@ export async function enhanceForm(form, ctx) {
     const row = addRow(group);
     attachCounters(row);
     const q = topQuestions(def).find((x) => x.id === group.dataset.repeat);
-    if (q.max_rows && group.querySelectorAll('[data-row]').length >= q.max_rows) button.hidden = true;
+    if (q.max_rows && group.querySelectorAll('[data-row]').length >= q.max_rows) {
+      button.hidden = true;
+      button.dataset.full = '1'; // app.css shows [data-add-row] from the first paint otherwise
+    }
     applyShowIf(form, def);
     const first = row.querySelector('input:not([type=hidden]), select, textarea');
     if (first) first.focus();
