@@ -94,7 +94,7 @@ def test_the_instructors_pages_lead_up_to_the_course(page: Page, pwa: Any) -> No
 
 @pytest.mark.parametrize("path", ["/", "/forms/home_visit"])
 def test_the_status_line_causes_no_layout_shift(
-    page: Page, pwa: Any, path: str
+    page: Page, live_server: Any, pwa: Any, path: str
 ) -> None:
     pwa.login(page, "social")
     page.route("**/api/v1/sync/push", lambda route: route.abort())  # they stay waiting
@@ -107,10 +107,12 @@ def test_the_status_line_causes_no_layout_shift(
     status = page.locator("#status")
     reserved = status.bounding_box()
     assert reserved and reserved["height"] < 60
-    page.evaluate(
-        "import('/static/js/status.js').then((m) => m.renderStatus({ updateReady: true }))"
-    )
-    page.wait_for_selector("#status [data-reload]")
+    live_server.app.config["PWA_BUILD"] = f"shift-{path}"
+    try:  # a new version waiting: the line offers to reload
+        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.wait_for_selector("#status [data-reload]")
+    finally:
+        live_server.app.config.pop("PWA_BUILD")
     assert status.bounding_box()["height"] == reserved["height"]
     assert sum(s["value"] for s in page.evaluate(SHIFTS)) <= 0.01
 

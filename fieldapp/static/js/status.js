@@ -108,6 +108,8 @@ export async function renderStatus(extra = {}) {
     action = el('a', { href: '/settings/phone#storage', textContent: storage === 'full' ? t('Storage almost full') : t('Keep saved forms safe') });
     action.addEventListener('click', () => setMeta('storageNoticeSeen', storage));
   }
+  // With something to do, the line says only online or offline, and the action.
+  if (action && !revoked && !extra.updateReady) parts.splice(1);
   const signature = JSON.stringify([parts, action && action.textContent, kind, lines.map((l) => l.textContent), pending.length, rejected.length, online]);
   if (signature !== shown) {
     shown = signature;
