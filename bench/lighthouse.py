@@ -34,10 +34,10 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pwa_budget import ARGS  # noqa: E402
-from pwa_budget import CHROMIUM  # noqa: E402
-from pwa_budget import login  # noqa: E402
-from pwa_budget import serve  # noqa: E402
+from pwa_budget import ARGS
+from pwa_budget import CHROMIUM
+from pwa_budget import login
+from pwa_budget import serve
 
 HERE = Path(__file__).resolve().parent
 LIGHTHOUSE = HERE / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
@@ -132,12 +132,18 @@ def main() -> None:
             server.shutdown()
 
     version = json.loads(
-        (HERE / "lighthouse" / "node_modules" / "lighthouse" / "package.json").read_text()
+        (
+            HERE / "lighthouse" / "node_modules" / "lighthouse" / "package.json"
+        ).read_text()
     )["version"]
-    print(f"Lighthouse {version}, mobile profile, "
-          f"median of {args.runs} run(s), language {args.lang}")
-    print(f"{'page':<18} {'score':>5} {'target':>7}   {'CLS':>6} {'target':>7}   "
-          f"{'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7}")
+    print(
+        f"Lighthouse {version}, mobile profile, "
+        f"median of {args.runs} run(s), language {args.lang}"
+    )
+    print(
+        f"{'page':<18} {'score':>5} {'target':>7}   {'CLS':>6} {'target':>7}   "
+        f"{'FCP ms':>7} {'LCP ms':>7} {'TBT ms':>7}"
+    )
     for name, runs in results.items():
         med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         print(

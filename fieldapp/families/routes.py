@@ -25,9 +25,9 @@ from fieldapp.audit import log
 from fieldapp.auth.models import User
 from fieldapp.errors import NotFoundError
 from fieldapp.families import services
+from fieldapp.families.forms import PROGRAMME_CHOICES
 from fieldapp.families.forms import AssignmentForm
 from fieldapp.families.forms import FamilyForm
-from fieldapp.families.forms import PROGRAMME_CHOICES
 from fieldapp.families.forms import MemberForm
 from fieldapp.families.models import Assignment
 from fieldapp.families.models import Family

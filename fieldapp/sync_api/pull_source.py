@@ -123,7 +123,9 @@ def _last_done(family_ids: list[Any]) -> dict[Any, dict[str, date | None]]:
     out: dict[Any, dict[str, date | None]] = {}
     if not family_ids:
         return out
-    when = sa.func.max(sa.func.coalesce(Submission.completed_at, Submission.received_at))
+    when = sa.func.max(
+        sa.func.coalesce(Submission.completed_at, Submission.received_at)
+    )
     rows = db.session().execute(
         sa.select(Submission.family_id, Submission.form_id, when)
         .where(Submission.family_id.in_(family_ids), Submission.form_id.in_(keys))

@@ -142,7 +142,9 @@ def test_look_up_pages_and_the_status_details_have_no_axe_violations(
     page = axe_context.new_page()
     pwa.login(page, "social")
     family = pwa.idb(page, "(await db.all('families'))[0].id")
-    pwa.wait_until(page, "(await caches.match('/families/shell?shell=1&lang=sq')) !== undefined")
+    pwa.wait_until(
+        page, "(await caches.match('/families/shell?shell=1&lang=sq')) !== undefined"
+    )
     problems = check(page, "/families/")
     problems += check(page, f"/families/{family}")
     page.click("#status .status-toggle")

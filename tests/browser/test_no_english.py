@@ -18,11 +18,33 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Page
 
-POT = Path(__file__).resolve().parents[2] / "fieldapp" / "translations" / "messages-js.pot"
+POT = (
+    Path(__file__).resolve().parents[2]
+    / "fieldapp"
+    / "translations"
+    / "messages-js.pot"
+)
 #: English words the phone's texts use, which no translation keeps.
-WORDS = {"waiting", "sent", "draft", "saved", "offline", "online", "details", "reload",
-         "receipt", "forms", "ago", "hours", "minutes", "corrections", "continue",
-         "sync", "phone", "none"}  # not "version": Albanian writes it so too
+WORDS = {
+    "waiting",
+    "sent",
+    "draft",
+    "saved",
+    "offline",
+    "online",
+    "details",
+    "reload",
+    "receipt",
+    "forms",
+    "ago",
+    "hours",
+    "minutes",
+    "corrections",
+    "continue",
+    "sync",
+    "phone",
+    "none",
+}  # not "version": Albanian writes it so too
 
 
 def english_fragments() -> list[str]:
@@ -70,9 +92,11 @@ def test_no_english_on_the_phones_own_screens(
     pwa.login(page, "social")
     page.goto(f"/?lang={lang}")
     pwa.vault_open(page)
-    pwa.wait_until(page, f"(await caches.match('/?shell=1&lang={lang}')) !== undefined", 20000)
+    pwa.wait_until(
+        page, f"(await caches.match('/?shell=1&lang={lang}')) !== undefined", 20000
+    )
     page.route("**/api/v1/sync/push", lambda route: route.abort())  # items stay
-    waiting, rejected = pwa.enqueue_visits(page, 2)
+    _waiting, rejected = pwa.enqueue_visits(page, 2)
     pwa.idb(
         page,
         f"""(async () => {{
@@ -113,7 +137,9 @@ def test_no_english_on_the_phones_own_screens(
     try:
         page.goto("/")
         pwa.vault_open(page)
-        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.evaluate(
+            "navigator.serviceWorker.getRegistration().then((r) => r.update())"
+        )
         page.locator("#status [data-reload]").wait_for()
         screens["update prompt"] = visible(page)
     finally:

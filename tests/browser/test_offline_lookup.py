@@ -41,7 +41,8 @@ def shells_cached(page: Page, pwa: Any, lang: str = "sq") -> None:
 
 def open_offline(page: Page, pwa: Any, path: str) -> None:
     response = page.goto(path)
-    assert response is not None and response.from_service_worker, path
+    assert response is not None, path
+    assert response.from_service_worker, path
     pwa.vault_open(page)  # the worker may have stopped and forgotten the key
     assert page.locator(FALLBACK).count() == 0, f"{path} fell back to the offline page"
 
@@ -58,7 +59,9 @@ def test_a_family_can_be_looked_up_offline_and_its_visit_started(
     open_offline(page, pwa, "/")
     page.wait_for_selector("[data-offline-forms]:not([hidden]) .card")
     count = page.locator("[data-family-count]")
-    pwa.poll(page, "/\\d/.test(document.querySelector('[data-family-count]').textContent)")
+    pwa.poll(
+        page, "/\\d/.test(document.querySelector('[data-family-count]').textContent)"
+    )
     assert str(len(families)) in count.inner_text()
 
     count.click()
@@ -78,11 +81,19 @@ def test_a_family_can_be_looked_up_offline_and_its_visit_started(
     assert page.locator("h1").inner_text() == family["name"]
     text = page.locator("[data-family-shell]").inner_text()
     assert family["village"] in text
-    assert day(family["last_visit_on"]) in page.locator("[data-family-last-visit]").inner_text()
-    assert day(family["next_visit_on"]) == page.locator("[data-family-next-visit]").inner_text()
+    assert (
+        day(family["last_visit_on"])
+        in page.locator("[data-family-last-visit]").inner_text()
+    )
+    assert (
+        day(family["next_visit_on"])
+        == page.locator("[data-family-next-visit]").inner_text()
+    )
     assert page.locator("[data-family-programme]").inner_text() not in ("", "–")
     members = page.locator("[data-family-members] li").all_inner_texts()
-    assert [m.split(" (")[0] for m in members] == [m["full_name"] for m in family["members"]]
+    assert [m.split(" (")[0] for m in members] == [
+        m["full_name"] for m in family["members"]
+    ]
     assert page.locator("a[data-up]").get_attribute("href") == "/families/"
 
     page.locator("a[data-form-link][href^='/forms/home_visit']").click()
@@ -129,7 +140,8 @@ def test_the_caches_name_nobody(page: Page, context: BrowserContext, pwa: Any) -
     )
     assert len(names) > 5
     cached = page.evaluate(CACHES)
-    assert "/families/shell?shell=1" in cached and "/?shell=1" in cached
+    assert "/families/shell?shell=1" in cached
+    assert "/?shell=1" in cached
     for name in names:
         assert name not in cached, name
     # The signed-in worker's own name is on the live pages, never on the kept copies.

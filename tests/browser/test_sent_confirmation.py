@@ -32,7 +32,8 @@ def test_online_send_shows_sent_and_the_receipt(
     uuid = box.get_attribute("data-saved-uuid")
     assert live_server.count([uuid])[uuid] == 1
     receipt = box.get_attribute("data-receipt")
-    assert receipt and receipt in box.inner_text()
+    assert receipt
+    assert receipt in box.inner_text()
 
 
 def test_sent_shows_when_another_tab_sends_the_item_first(

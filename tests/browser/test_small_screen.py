@@ -66,7 +66,8 @@ def test_each_main_page_has_a_visible_way_up_and_it_adds_no_history(
         assert link.is_visible(), path
         assert link.get_attribute("href") == up, path
         box = link.bounding_box()
-        assert box and box["y"] < 740 / 2, path  # on the first screen, near the top
+        assert box, path
+        assert box["y"] < 740 / 2, path  # on the first screen, near the top
     open_page(page, pwa, "/")
     assert page.locator("main a[data-up]").count() == 0  # the start page is the top
     # Up replaces the history entry like every in-app link (quick exit's guarantee).
@@ -87,7 +88,8 @@ def test_the_instructors_pages_lead_up_to_the_course(page: Page, pwa: Any) -> No
     assert page.locator("main a[data-up]").get_attribute("href") == f"/courses/{course}"
     # On the attendance form a student is on the first screen, under the status line.
     first = page.locator("[data-student]").first.bounding_box()
-    assert first and first["y"] + 30 < 740
+    assert first
+    assert first["y"] + 30 < 740
     open_page(page, pwa, f"/courses/{course}")
     assert page.locator("main a[data-up]").get_attribute("href") == "/courses/"
 
@@ -100,16 +102,21 @@ def test_the_status_line_causes_no_layout_shift(
     page.route("**/api/v1/sync/push", lambda route: route.abort())  # they stay waiting
     pwa.enqueue_visits(page, 2)  # something to say: two forms waiting
     open_page(page, pwa, path)
-    pwa.poll(page, "/2/.test(document.querySelector('#status .status-text').textContent)")
+    pwa.poll(
+        page, "/2/.test(document.querySelector('#status .status-text').textContent)"
+    )
     shifts = page.evaluate(SHIFTS)
     assert sum(s["value"] for s in shifts) <= 0.01, shifts
     # Filled, with an action and the update prompt, the line keeps its reserved height.
     status = page.locator("#status")
     reserved = status.bounding_box()
-    assert reserved and reserved["height"] < 60
+    assert reserved
+    assert reserved["height"] < 60
     live_server.app.config["PWA_BUILD"] = f"shift-{path}"
     try:  # a new version waiting: the line offers to reload
-        page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.update())")
+        page.evaluate(
+            "navigator.serviceWorker.getRegistration().then((r) => r.update())"
+        )
         page.wait_for_selector("#status [data-reload]")
     finally:
         live_server.app.config.pop("PWA_BUILD")
@@ -128,7 +135,8 @@ def test_the_status_line_is_one_line_and_opens_its_details(
     assert page.locator("#status-more").is_hidden()
     header = page.locator("header.top").bounding_box()
     status = page.locator("#status").bounding_box()
-    assert header and status
+    assert header
+    assert status
     # Header, navigation and status line: well under a quarter of the screen.
     assert status["y"] + status["height"] <= 0.25 * 740
     toggle.click()
@@ -148,7 +156,10 @@ def test_the_storage_warning_shows_once_with_a_way_to_act(page: Page, pwa: Any) 
     action = page.locator("#status .status-line a[href='/settings/phone#storage']")
     action.wait_for()
     open_page(page, pwa, "/outbox")
-    assert page.locator("#status .status-line a[href='/settings/phone#storage']").count() == 0
+    assert (
+        page.locator("#status .status-line a[href='/settings/phone#storage']").count()
+        == 0
+    )
     # Still there for who looks, in the details.
     page.click("#status .status-toggle")
     assert page.locator("#status-more a[href='/settings/phone#storage']").is_visible()
@@ -160,7 +171,14 @@ def test_targets_are_at_least_44px_tall(page: Page, pwa: Any) -> None:
     pwa.login(page, "social")
     pwa.enqueue_visits(page, 1)
     fid = first_family(page, pwa)["id"]
-    for path in ("/", "/families/", f"/families/{fid}", "/outbox", "/forms/home_visit", "/settings/phone"):
+    for path in (
+        "/",
+        "/families/",
+        f"/families/{fid}",
+        "/outbox",
+        "/forms/home_visit",
+        "/settings/phone",
+    ):
         open_page(page, pwa, path)
         page.click("#status .status-toggle")  # the details' links too
         small = page.evaluate(SMALL)
@@ -168,4 +186,6 @@ def test_targets_are_at_least_44px_tall(page: Page, pwa: Any) -> None:
     # Links in list cards look like links: underlined.
     open_page(page, pwa, "/families/")
     strong = page.locator(".list > li > a strong").first
-    assert "underline" in strong.evaluate("(e) => getComputedStyle(e).textDecorationLine")
+    assert "underline" in strong.evaluate(
+        "(e) => getComputedStyle(e).textDecorationLine"
+    )
