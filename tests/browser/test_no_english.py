@@ -10,13 +10,17 @@ not appear in the visible text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from babel.messages.pofile import read_po
 from playwright.sync_api import BrowserContext
 from playwright.sync_api import Page
+
+from fieldapp import db
 
 POT = (
     Path(__file__).resolve().parents[2]
@@ -45,6 +49,18 @@ WORDS = {
     "phone",
     "none",
 }  # not "version": Albanian writes it so too
+
+
+@pytest.fixture
+def language_restored(live_server: Any) -> Iterator[None]:
+    """Give "social" back the interface language of the demo (sq) after the test:
+    switching the language is remembered on the account, and the next tests expect sq."""
+    yield
+    with db.engine(live_server.app).begin() as connection:
+        connection.execute(
+            sa.text('UPDATE "user" SET locale = :lang WHERE username = :name'),
+            {"lang": "sq", "name": "social"},
+        )
 
 
 def english_fragments() -> list[str]:
@@ -85,7 +101,12 @@ def open_(page: Page, pwa: Any, path: str) -> None:
 
 @pytest.mark.parametrize("lang", ["sq", "sr_Latn", "sr_Cyrl"])
 def test_no_english_on_the_phones_own_screens(
-    page: Page, context: BrowserContext, live_server: Any, pwa: Any, lang: str
+    page: Page,
+    context: BrowserContext,
+    live_server: Any,
+    pwa: Any,
+    lang: str,
+    language_restored: None,
 ) -> None:
     fragments = english_fragments()
     assert "waiting to be sent" in " ".join(fragments)  # the catalog was read
