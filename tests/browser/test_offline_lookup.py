@@ -125,7 +125,9 @@ def test_the_offline_page_leads_to_the_start_page_and_goes_when_connected(
     pwa.poll(page, "!document.querySelector('[data-offline-page]')")
     pwa.vault_open(page)
     pwa.poll(page, "document.getElementById('status').textContent.length > 0")
-    assert "offline" not in page.locator("#main").inner_text().lower()
+    # Nothing says "offline" (sq: "pa lidhje") any more: the heading or the status line.
+    assert "pa lidhje" not in page.locator("h1").inner_text().lower()
+    pwa.poll(page, "!/Pa lidhje/.test(document.getElementById('status').textContent)")
 
 
 def test_the_caches_name_nobody(page: Page, context: BrowserContext, pwa: Any) -> None:
