@@ -10,7 +10,7 @@ UV_VERSION := 0.13.8
 LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
 	--generate-hashes --upgrade --custom-compile-command "make lock"
 
-.PHONY: run install install-test translations test test-sqlite test-postgres lint bench \
+.PHONY: run install install-test translations test test-sqlite test-postgres lint bench bench-lighthouse \
 	lock probe clean
 
 $(BIN)/python:
@@ -91,6 +91,11 @@ probe:
 bench:
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/pwa_budget.py
+
+# Lighthouse (npm, pinned in bench/lighthouse/package.json): score and CLS of three pages.
+bench-lighthouse:
+	npm ci --prefix bench/lighthouse --no-audit --no-fund
+	$(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) instance fieldapp/static/i18n

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint
@@ -25,6 +26,7 @@ from fieldapp.audit import log
 from fieldapp.auth.models import User
 from fieldapp.errors import NotFoundError
 from fieldapp.families import services
+from fieldapp.families.forms import PROGRAMME_CHOICES
 from fieldapp.families.forms import AssignmentForm
 from fieldapp.families.forms import FamilyForm
 from fieldapp.families.forms import MemberForm
@@ -49,6 +51,9 @@ _IDENTIFYING = frozenset({"name", "village"})
 @require(*MANAGERS, *CASE_WORKERS)
 def index() -> str:
     """List the families the user may see, optionally filtered by name."""
+    if request.args.get("shell") == "1":
+        # The copy kept offline: no names; lookup-page.js fills it from the pull.
+        return render_template("families/shell_index.html")
     q = request.args.get("q", "").strip()[:100]
     query = (
         families_visible_to(g.user).where(Family.is_active.is_(True))
@@ -110,6 +115,29 @@ def create_submit() -> tuple[str, int] | Response:
     return redirect(url_for("families.detail", family_id=family.id))
 
 
+@bp.get("/shell")
+@require(*MANAGERS, *CASE_WORKERS)
+def shell() -> str:
+    """Return the family page kept offline (``?shell=1``): labels and the forms to start,
+    no people's data; the service worker serves it for any /families/<id> offline and
+    lookup-page.js fills it from the family the phone pulled."""
+    return render_template(
+        "families/shell_detail.html",
+        fillable=_fillable(),
+        programmes={code: str(label) for code, label in PROGRAMME_CHOICES},
+        municipalities=dict(municipality_choices(current_language())),
+    )
+
+
+def _fillable() -> list[Any]:
+    """The forms started from a family page: visits, sessions (not the intake, done)."""
+    return [
+        d
+        for d in forms_for(g.user)
+        if d.subject == "family" and d.id != "family_intake"
+    ]
+
+
 @bp.get("/<family_id>")
 @require(*MANAGERS, *CASE_WORKERS)
 def detail(family_id: str) -> str:
@@ -129,11 +157,7 @@ def detail(family_id: str) -> str:
         family=family,
         submissions=submissions,
         # One tap to the right form: visits, sessions (not the intake, done already).
-        fillable=[
-            d
-            for d in forms_for(g.user)
-            if d.subject == "family" and d.id != "family_intake"
-        ],
+        fillable=_fillable(),
         assignments=services.active_assignees(family.id),
         assignment_form=assignment_form,
         member_form=MemberForm() if g.user.role in MANAGERS else None,

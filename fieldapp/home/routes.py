@@ -7,6 +7,7 @@ from flask import Blueprint
 from flask import g
 from flask import jsonify
 from flask import render_template
+from flask import request
 from werkzeug.wrappers import Response
 
 from fieldapp import db
@@ -24,6 +25,9 @@ bp = Blueprint("home", __name__, template_folder="templates")
 def index() -> str:
     """Show what this role does first: its forms, caseload or courses."""
     user = g.user
+    if request.args.get("shell") == "1":
+        # The copy kept offline: no names or counts; lookup-page.js fills it.
+        return render_template("home/shell.html")
     family_count = db.session().scalar(
         sa.select(sa.func.count()).select_from(
             families_visible_to(user).where(Family.is_active.is_(True)).subquery()

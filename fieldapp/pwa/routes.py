@@ -131,7 +131,10 @@ def offline() -> str:
 @bp.get("/outbox")
 @require()
 def outbox() -> str:
-    """List what this device holds: waiting, rejected and sent items (filled by script)."""
+    """List what this device holds: waiting, rejected and sent items (filled by script).
+
+    The page holds nothing about people, so ``?shell=1`` is the same page, kept offline.
+    """
     return render_template("pwa/outbox.html")
 
 

@@ -89,6 +89,16 @@ async function preferredLang(url) {
   return stored ? stored.text() : 'sq';
 }
 
+/** The page whose ?shell=1 copy stands in for `pathname` offline (null: none). Every
+ *  family page shares one copy: lookup-page.js reads the family's id from the address. */
+function shellPath(pathname) {
+  if (pathname === '/' || pathname === '/outbox' || pathname === '/families/') return pathname;
+  if (pathname === '/families') return '/families/';
+  if (/^\/courses\/\d+$/.test(pathname)) return pathname;
+  if (/^\/families\/[0-9a-f-]{36}$/i.test(pathname)) return '/families/shell';
+  return null;
+}
+
 /** The cached ?shell=1 copy of a form page (people's data comes from IndexedDB), else /offline. */
 async function offlineCopy(url) {
   const cache = await caches.open(PAGES_CACHE);
@@ -107,9 +117,10 @@ async function offlineCopy(url) {
     }
     if (best) return cache.match(best.key);
   }
-  if (/^\/courses\/\d+$/.test(url.pathname)) {
-    const page = (await cache.match(`${url.pathname}?shell=1&lang=${lang}`))
-      || (await cache.match(`${url.pathname}?shell=1&lang=sq`));
+  const shell = shellPath(url.pathname);
+  if (shell) {
+    const page = (await cache.match(`${shell}?shell=1&lang=${lang}`))
+      || (await cache.match(`${shell}?shell=1&lang=sq`));
     if (page) return page;
   }
   return (await cache.match(`/offline?shell=1&lang=${lang}`)) || caches.match('/offline');

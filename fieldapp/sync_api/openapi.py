@@ -146,6 +146,8 @@ SCHEMAS: dict[str, Any] = {
             "programme",
             "next_visit_on",
             "next_session_on",
+            "last_visit_on",
+            "last_session_on",
             "members",
         ],
         {
@@ -156,6 +158,8 @@ SCHEMAS: dict[str, Any] = {
             "programme": _STR,
             "next_visit_on": _DAY,
             "next_session_on": _DAY,
+            "last_visit_on": _DAY,
+            "last_session_on": _DAY,
             "members": {"type": "array", "items": _ref("Member")},
         },
     ),

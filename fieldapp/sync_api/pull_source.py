@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -16,14 +17,22 @@ from fieldapp.auth.models import User
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
 from fieldapp.submissions.forms_registry import forms_for
+from fieldapp.submissions.models import Submission
 
 
 def _day(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def family_dict(family: Family) -> dict[str, Any]:
-    """Return a family as a device keeps it."""
+#: the forms whose latest submission a family page names: (form, key in the pull)
+LAST_DONE = (("home_visit", "last_visit_on"), ("psych_support", "last_session_on"))
+
+
+def family_dict(
+    family: Family, last: dict[str, date | None] | None = None
+) -> dict[str, Any]:
+    """Return a family as a device keeps it; ``last``: the last_*_on dates."""
+    last = last or {}
     return {
         "id": str(family.id),
         "name": family.name,
@@ -32,6 +41,7 @@ def family_dict(family: Family) -> dict[str, Any]:
         "programme": family.programme,
         "next_visit_on": _day(family.next_visit_on),
         "next_session_on": _day(family.next_session_on),
+        **{key: _day(last.get(key)) for _, key in LAST_DONE},
         "members": [
             {
                 "id": str(m.id),
@@ -65,11 +75,21 @@ class SqlPullSource:
             changed_member = sa.select(Member.family_id).where(
                 Member.updated_at > since
             )
-            query = query.where(
-                sa.or_(Family.updated_at > since, Family.id.in_(changed_member))
+            # A visit changes the family's last visit even when it moved no date.
+            visited = sa.select(Submission.family_id).where(
+                Submission.received_at > since,
+                Submission.form_id.in_([form for form, _ in LAST_DONE]),
             )
-        families = db.session().scalars(query.order_by(Family.name, Family.id))
-        return [family_dict(family) for family in families]
+            query = query.where(
+                sa.or_(
+                    Family.updated_at > since,
+                    Family.id.in_(changed_member),
+                    Family.id.in_(visited),
+                )
+            )
+        families = list(db.session().scalars(query.order_by(Family.name, Family.id)))
+        last = _last_done([family.id for family in families])
+        return [family_dict(family, last.get(family.id)) for family in families]
 
     def family_ids(self) -> list[str]:
         """Return the ids of every family the user may see now."""
@@ -95,6 +115,34 @@ class SqlPullSource:
             }
             for course in db.session().scalars(query.order_by(Course.name))
         ]
+
+
+def _last_done(family_ids: list[Any]) -> dict[Any, dict[str, date | None]]:
+    """Return, per family, the day of its latest visit and support session."""
+    keys = dict(LAST_DONE)
+    out: dict[Any, dict[str, date | None]] = {}
+    if not family_ids:
+        return out
+    when = sa.func.max(
+        sa.func.coalesce(Submission.completed_at, Submission.received_at)
+    )
+    rows = db.session().execute(
+        sa.select(Submission.family_id, Submission.form_id, when)
+        .where(Submission.family_id.in_(family_ids), Submission.form_id.in_(keys))
+        .group_by(Submission.family_id, Submission.form_id)
+    )
+    for family_id, form_id, at in rows:
+        day = at.date() if isinstance(at, datetime) else _as_day(at)
+        out.setdefault(family_id, {})[keys[form_id]] = day
+    return out
+
+
+def _as_day(value: Any) -> date | None:
+    """SQLite hands back max() of a datetime column as text."""
+    try:
+        return datetime.fromisoformat(str(value)).date() if value else None
+    except ValueError:
+        return None
 
 
 def _roster(course: Any) -> list[dict[str, Any]]:

@@ -141,3 +141,28 @@ def test_the_vault_screens_have_no_axe_violations(
     assert page.get_attribute("#vault-error", "role") == "alert"
     axe_context.set_offline(False)
     assert problems == []
+
+
+def test_look_up_pages_and_the_status_details_have_no_axe_violations(
+    axe_context: BrowserContext, live_server: Any, pwa: Any
+) -> None:
+    """Issue 21: the families pages online and offline, the status line opened."""
+    page = axe_context.new_page()
+    pwa.login(page, "social")
+    family = pwa.idb(page, "(await db.all('families'))[0].id")
+    pwa.wait_until(
+        page, "(await caches.match('/families/shell?shell=1&lang=sq')) !== undefined"
+    )
+    problems = check(page, "/families/")
+    problems += check(page, f"/families/{family}")
+    page.click("#status .status-toggle")
+    problems += [f"status details: {v}" for v in violations(page)]
+    axe_context.set_offline(True)
+    for path in ("/families/", f"/families/{family}", "/outbox", "/submissions/"):
+        page.goto(path)
+        pwa.vault_open(page)
+        page.wait_for_selector("#status .status-toggle")
+        page.wait_for_timeout(300)
+        problems += [f"offline {path}: {v}" for v in violations(page)]
+    axe_context.set_offline(False)
+    assert problems == []

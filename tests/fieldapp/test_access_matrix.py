@@ -64,6 +64,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
         "/families/",
         rule(MANAGERS | {"social", "social2", "psych"}),
     ),
+    "families.shell": (
+        "GET",
+        "/families/shell?shell=1",
+        rule(MANAGERS | {"social", "social2", "psych"}),
+    ),
     "families.create": ("GET", "/families/new", rule(MANAGERS)),
     "families.create_submit": ("POST", "/families/new", rule(MANAGERS)),
     "families.detail": (

@@ -8,7 +8,7 @@ import { showInLanguage } from './form-language.js';
 import { formatDateTime, formatTime, t } from './i18n.js';
 import { all, del, get, put } from './local-db.js';
 import { enqueue, find, list } from './outbox.js';
-import { requestSync } from './sync.js';
+import { requestSync, syncEvents } from './sync.js';
 
 /** Wait this long after the last keystroke before saving the draft, in milliseconds. */
 export const DRAFT_DELAY_MS = 500;
@@ -328,7 +328,10 @@ export async function enhanceForm(form, ctx) {
     const row = addRow(group);
     attachCounters(row);
     const q = topQuestions(def).find((x) => x.id === group.dataset.repeat);
-    if (q.max_rows && group.querySelectorAll('[data-row]').length >= q.max_rows) button.hidden = true;
+    if (q.max_rows && group.querySelectorAll('[data-row]').length >= q.max_rows) {
+      button.hidden = true;
+      button.dataset.full = '1'; // app.css shows [data-add-row] from the first paint otherwise
+    }
     applyShowIf(form, def);
     const first = row.querySelector('input:not([type=hidden]), select, textarea');
     if (first) first.focus();
@@ -404,14 +407,52 @@ export async function enhanceForm(form, ctx) {
     box.dataset.savedUuid = uuid;
     form.replaceWith(box);
     box.focus();
-    requestSync('submitted').then((result) => {
-      const sent = result.sent.find((r) => r.uuid === uuid);
-      if (sent && sent.receipt) {
-        message.textContent = t('Sent. Receipt number %(number)s.', { number: sent.receipt.server_id });
-        box.dataset.receipt = String(sent.receipt.server_id);
-      } else if (result.rejected.find((r) => r.uuid === uuid)) {
-        message.textContent = t('The server found problems in this form. Open “Waiting and sent forms” to correct it.');
-      }
-    });
+    followItem(uuid, message, box);
+    requestSync('submitted');
   }
+}
+
+/**
+ * Keep the confirmation `box` in step with the item `uuid`, whoever sends it: this page's
+ * sync run, another run (the queued event, Background Sync, another tab) or a later page.
+ * The item's state lives in IndexedDB (outbox, then receipts), so the box reads it there
+ * after every change the sync loop announces (syncEvents here, BroadcastChannel from
+ * other tabs), until the item has its receipt.
+ * @returns {Function} stop listening
+ */
+export function followItem(uuid, message, box) {
+  const channel = 'BroadcastChannel' in window ? new BroadcastChannel('fieldapp') : null;
+  let done = false;
+  let checking = Promise.resolve();
+  const stop = () => {
+    done = true;
+    syncEvents.removeEventListener('state', check);
+    if (channel) channel.close();
+  };
+  async function look() {
+    if (done) return;
+    const receipt = await get('receipts', uuid);
+    if (receipt) {
+      if (receipt.receipt && receipt.receipt.server_id != null) {
+        message.textContent = t('Sent. Receipt number %(number)s.', { number: receipt.receipt.server_id });
+        box.dataset.receipt = String(receipt.receipt.server_id);
+      } else {
+        message.textContent = t('Sent.');
+      }
+      box.dataset.state = 'sent';
+      stop();
+      return;
+    }
+    const record = await find(uuid);
+    if (record && record.state === 'rejected' && box.dataset.state !== 'rejected') {
+      box.dataset.state = 'rejected';
+      message.textContent = t('The server found problems in this form. Open “Waiting and sent forms” to correct it.');
+    }
+  }
+  // One look at a time, in order: a late answer must not overwrite a newer one.
+  function check() { checking = checking.then(look, look); return checking; }
+  syncEvents.addEventListener('state', check);
+  if (channel) channel.addEventListener('message', check);
+  check();
+  return stop;
 }

@@ -1,6 +1,7 @@
 /** Page start-up: service worker, sync triggers, status line, form page, sign-out guard
  *  (quick exit lives in quick-exit.js). */
 import { renderCoursePage } from './course-page.js';
+import { renderFamilies, renderFamily, renderStart } from './lookup-page.js';
 import { enhanceForm } from './form-page.js';
 import { enhanceSettings, gate } from './lock.js';
 import { renderOfflineForms, renderOutboxPage } from './outbox-page.js';
@@ -8,6 +9,8 @@ import { guardLogout, identify, offerKnownDevices } from './session.js';
 import { renderStatus } from './status.js';
 import { registerBackgroundSync, requestSync, syncEvents } from './sync.js';
 import { isUnlocked } from './vault.js';
+import { t } from './i18n.js';
+import { get } from './local-db.js';
 
 const body = document.body;
 document.documentElement.classList.add('js');
@@ -16,8 +19,11 @@ const offlinePage = document.querySelector('[data-offline-page]');
 const outboxPage = document.querySelector('[data-outbox-page]');
 const courseShell = document.querySelector('[data-course-shell]');
 const phonePage = document.querySelector('[data-phone-settings]');
+// Look-up pages kept offline (start, families, a family): filled from IndexedDB.
+const lookupShell = document.querySelector('[data-lookup-shell]');
+const outboxShell = Boolean(outboxPage && outboxPage.dataset.shell);
 // These pages may come from the offline cache: their data-user may be stale.
-const live = !offlinePage && !courseShell && !(form && form.dataset.shell);
+const live = !offlinePage && !courseShell && !lookupShell && !outboxShell && !(form && form.dataset.shell);
 let updateReady = false;
 let reloading = false;
 let user = null;
@@ -78,6 +84,30 @@ async function startWorker() {
   }
 }
 
+/** A page that stood in for the real one offline gives way to it once the server answers
+ *  (the `online` event may come before the network is usable: ask until it answers). */
+async function backToTheRealPage(tries = 10) {
+  try {
+    const response = await fetch(window.location.href, { method: 'HEAD', cache: 'no-store', credentials: 'same-origin' });
+    if (response.status < 500) {
+      // Not reload(): a reload is how the vault locks (lock.js asks for the PIN then).
+      window.location.replace(window.location.href);
+      return;
+    }
+  } catch (err) { /* not yet */ }
+  if (tries > 1 && navigator.onLine) setTimeout(() => backToTheRealPage(tries - 1), 1000);
+}
+
+/** A form kept offline, opened for a family (?family=): its way up leads to that family. */
+async function upToFamily() {
+  const id = new URLSearchParams(location.search).get('family');
+  const link = document.querySelector('a[data-up]');
+  if (!id || !link) return;
+  const family = await get('families', id);
+  link.href = `/families/${encodeURIComponent(id)}`;
+  link.lastChild.textContent = ` ${family ? family.name : t('Family')}`;
+}
+
 async function start() {
   startWorker();
   const deviceIds = document.getElementById('device_ids');
@@ -93,7 +123,18 @@ async function start() {
     refresh();
   });
   if ('BroadcastChannel' in window) new BroadcastChannel('fieldapp').addEventListener('message', refresh);
-  window.addEventListener('online', () => { refresh(); requestSync('online'); });
+  window.addEventListener('online', () => {
+    // A page that stood in for the real one offline gives way to it once connected.
+    // The offline page stood in for a page the phone does not keep: fetch that one now.
+    // (The look-up pages kept offline stay: they work online too, and may be in use.)
+    if (offlinePage) {
+      offlinePage.dataset.connected = '1';
+      backToTheRealPage();
+      return;
+    }
+    refresh();
+    requestSync('online');
+  });
   window.addEventListener('offline', refresh);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') requestSync('visible');
@@ -112,7 +153,24 @@ async function start() {
     await enhanceForm(form, { user, lang: body.dataset.lang });
     document.addEventListener('fieldapp:queued', () => { registerBackgroundSync(); refresh(); });
   }
-  if (offlinePage) await renderOfflineForms(offlinePage, body.dataset.lang);
+  if (offlinePage) {
+    await renderOfflineForms(offlinePage, body.dataset.lang);
+    // Served in place of the start page: its link to the start page would lead here again.
+    const home = offlinePage.querySelector('[data-start-link]');
+    if (home && location.pathname === '/') home.hidden = true;
+  }
+  if (form && form.dataset.shell && user && !revoked) await upToFamily();
+  if (lookupShell && user && !revoked) {
+    const start = document.querySelector('[data-start-shell]');
+    if (start) {
+      await renderOfflineForms(start, body.dataset.lang);
+      await renderStart(start, user);
+    }
+    const families = document.querySelector('[data-families-shell]');
+    if (families) await renderFamilies(families, user);
+    const family = document.querySelector('[data-family-shell]');
+    if (family) await renderFamily(family, user);
+  }
   if (courseShell && !revoked) await renderCoursePage(courseShell);
   requestSync('start');
   // Ages in the status line grow while the page stays open.

@@ -50,7 +50,7 @@ export async function renderOutboxPage(root, userId) {
   const sent = root.querySelector('[data-outbox-sent]');
   const empty = (text) => el('li', { className: 'muted', textContent: text });
 
-  const waitingItems = records.filter((r) => r.state !== 'rejected').map((r) => el('li', { dataset: {} },
+  const waitingItems = records.filter((r) => r.state !== 'rejected').map((r) => el('li', {},
     el('strong', { textContent: r.label || r.item.form_id }),
     el('span', { className: 'muted', textContent: ` ${t('saved %(age)s', { age: ageText(r.createdAt) })}` }),
     r.message ? el('p', { className: 'hint', textContent: r.message }) : ''));

@@ -12,12 +12,17 @@ const LANGUAGES = ['sq', 'sr_Latn', 'sr_Cyrl', 'en'];
  * @param {object[]} forms client definitions the user may fill
  * @param {object[]} courses courses of the pull (attendance: one page per course)
  * @param {string[]} languages interface languages the user has used
+ * @param {boolean} [withFamilies] the user sees families (the families list and page)
  * @returns {string[]}
  */
-export function shellUrls(forms, courses, languages) {
+export function shellUrls(forms, courses, languages, withFamilies = true) {
   const urls = [];
   for (const lang of languages) {
     urls.push(`/offline?shell=1&lang=${lang}`);
+    // The look-up pages: start, families, one family page for every family, the outbox.
+    // Roles without families get a 403 for those two, which cachePages skips.
+    urls.push(`/?shell=1&lang=${lang}`, `/outbox?shell=1&lang=${lang}`);
+    if (withFamilies) urls.push(`/families/?shell=1&lang=${lang}`, `/families/shell?shell=1&lang=${lang}`);
     // Each course's page, without names: filled from the pulled roster.
     for (const course of courses) urls.push(`/courses/${course.id}?shell=1&lang=${lang}`);
     for (const form of forms) {

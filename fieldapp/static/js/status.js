@@ -1,7 +1,7 @@
 // What the user sees about the outbox: online or offline, how many forms wait and for how
 // long, the last successful sync, sign-in and storage warnings, and an alarm after 72 hours.
 import { formatDateTime, formatTime, nt, t } from './i18n.js';
-import { all, getMeta } from './local-db.js';
+import { all, getMeta, setMeta } from './local-db.js';
 import { list } from './outbox.js';
 
 /** An item waiting longer than this (hours) raises the alarm. */
@@ -42,8 +42,13 @@ function alarmBox() {
   return box;
 }
 
+let expanded = false; // the status line's details, open or closed, for this page
+let shown = ''; // what #status shows now: re-rendered only when it changes
+let storageHere = null; // the storage warning this page shows on its line ('' none)
+
 /**
- * Render #status, the 72-hour alarm and #outbox-summary from IndexedDB.
+ * Render #status (one line, expandable), the 72-hour alarm and #outbox-summary from
+ * IndexedDB. The line keeps the height base.html reserves for it: no layout shift.
  * @param {{updateReady?: boolean, onReload?: Function}} [extra] updateReady: show the
  *   "new version" line with a Reload button that calls onReload
  */
@@ -55,33 +60,77 @@ export async function renderStatus(extra = {}) {
   const waiting = userId === null ? [] : await list({ userId });
   const pending = waiting.filter((r) => r.state !== 'rejected');
   const rejected = waiting.filter((r) => r.state === 'rejected');
+  const online = navigator.onLine;
+  const last = await getMeta('lastSyncAt');
+  const revoked = await getMeta('revokedAt');
+  const authNeeded = (await getMeta('authNeeded')) && pending.length;
+  const storage = (await getMeta('storageFull')) ? 'full' : (await getMeta('persistRefused')) ? 'persist' : '';
+  // The storage warning is shown on the line once (then only in the details).
+  // Decided once per page: the line does not change under the reader's eyes.
+  if (storageHere === null) storageHere = storage && (await getMeta('storageNoticeSeen')) !== storage ? storage : '';
+  const storageOnLine = Boolean(storageHere) && storageHere === storage;
+
+  // The details, opened from the line.
   const lines = [];
-  lines.push(el('p', { textContent: navigator.onLine ? t('Online') : t('Offline: what you save stays on this phone.') }));
+  lines.push(el('p', { textContent: online ? t('Online') : t('Offline: what you save stays on this phone.') }));
   if (pending.length) {
     lines.push(el('p', { textContent: `${nt('%(num)d form waiting to be sent', '%(num)d forms waiting to be sent', pending.length)} · ${t('oldest: %(age)s', { age: ageText(pending[0].createdAt) })}` }));
   }
-  if (rejected.length) {
-    lines.push(el('p', {}, el('a', { href: '/outbox', textContent: nt('%(num)d form needs corrections', '%(num)d forms need corrections', rejected.length) })));
-  }
-  if (await getMeta('authNeeded') && pending.length) {
-    const next = encodeURIComponent(location.pathname + location.search);
-    lines.push(el('p', {}, el('a', { href: `/auth/login?next=${next}`, textContent: nt('Sign in to send %(num)d form', 'Sign in to send %(num)d forms', pending.length) })));
-  }
-  const last = await getMeta('lastSyncAt');
+  if (rejected.length) lines.push(el('p', {}, el('a', { href: '/outbox', textContent: nt('%(num)d form needs corrections', '%(num)d forms need corrections', rejected.length) })));
   if (last) lines.push(el('p', { className: 'muted-line', textContent: t('Last sync: %(time)s', { time: timeText(last) }) }));
-  if (await getMeta('revokedAt')) lines.push(el('p', { textContent: t('An administrator removed this device. Its saved data was deleted.') }));
-  if (await getMeta('persistRefused')) {
-    lines.push(el('p', { textContent: t('This browser may delete saved forms when space is short. Add the app to the home screen to keep them safe.') }));
-  }
-  if (await getMeta('storageFull')) lines.push(el('p', { textContent: t('Storage on this phone is almost full. Send your forms soon and free some space.') }));
-  if (extra.updateReady) {
+  if (revoked) lines.push(el('p', { textContent: t('An administrator removed this device. Its saved data was deleted.') }));
+  if (storage === 'persist') lines.push(el('p', { textContent: t('This browser may delete saved forms when space is short. Add the app to the home screen to keep them safe.') }));
+  if (storage === 'full') lines.push(el('p', { textContent: t('Storage on this phone is almost full. Send your forms soon and free some space.') }));
+  if (storage) lines.push(el('p', {}, el('a', { href: '/settings/phone#storage', textContent: t('How to keep saved forms safe') })));
+  lines.push(el('p', {}, el('a', { href: '/outbox', textContent: t('Waiting and sent forms') })));
+
+  // The one line: where things stand, and the one thing to do now, if any.
+  const parts = [online ? t('Online') : t('Offline')];
+  if (pending.length) parts.push(nt('%(num)d form waiting', '%(num)d forms waiting', pending.length));
+  else if (last && online) parts.push(t('Last sync: %(time)s', { time: timeText(last) }));
+  let action = null;
+  let kind = '';
+  if (revoked) {
+    parts.splice(0, parts.length, t('An administrator removed this device. Its saved data was deleted.'));
+  } else if (authNeeded) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    action = el('a', { href: `/auth/login?next=${next}`, textContent: nt('Sign in to send %(num)d form', 'Sign in to send %(num)d forms', pending.length) });
+  } else if (extra.updateReady) {
     const button = el('button', { type: 'button', className: 'button-secondary', textContent: t('Reload') });
     button.dataset.reload = '';
     button.addEventListener('click', () => extra.onReload && extra.onReload());
-    lines.push(el('p', {}, `${t('A new version is ready.')} `, button));
+    parts.push(t('A new version is ready.'));
+    action = button;
+  } else if (rejected.length) {
+    action = el('a', { href: '/outbox', textContent: nt('%(num)d form needs corrections', '%(num)d forms need corrections', rejected.length) });
+  } else if (storageOnLine) {
+    kind = 'storage';
+    action = el('a', { href: '/settings/phone#storage', textContent: storage === 'full' ? t('Storage almost full') : t('Keep saved forms safe') });
+    action.addEventListener('click', () => setMeta('storageNoticeSeen', storage));
   }
-  status.replaceChildren(...lines);
-  status.classList.toggle('is-online', navigator.onLine && !pending.length);
+  // With something to do, the line says only online or offline, and the action.
+  if (action && !revoked && !extra.updateReady) parts.splice(1);
+  const signature = JSON.stringify([parts, action && action.textContent, kind, lines.map((l) => l.textContent), pending.length, rejected.length, online]);
+  if (signature !== shown) {
+    shown = signature;
+    const toggle = el('button', { type: 'button', className: 'status-toggle', textContent: t('Details') });
+    toggle.setAttribute('aria-expanded', String(expanded));
+    toggle.setAttribute('aria-controls', 'status-more');
+    const more = el('div', { id: 'status-more', className: 'status-more', hidden: !expanded }, ...lines);
+    toggle.addEventListener('click', () => {
+      expanded = !expanded;
+      toggle.setAttribute('aria-expanded', String(expanded));
+      more.hidden = !expanded;
+    });
+    const line = el('div', { className: 'status-line' }, el('span', { className: 'status-text', textContent: parts.join(' · ') }));
+    if (action) line.append(action);
+    line.append(toggle);
+    if (kind) line.dataset.kind = kind;
+    status.replaceChildren(line, more);
+  }
+  // Seen on this page: the next pages keep the warning in the details only.
+  if (storageOnLine) await setMeta('storageNoticeSeen', storage);
+  status.classList.toggle('is-online', online && !pending.length && !rejected.length && !revoked);
   status.hidden = false;
 
   const old = pending.filter((r) => Date.now() - Date.parse(r.createdAt) > ALARM_HOURS * HOUR_MS);

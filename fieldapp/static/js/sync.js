@@ -213,7 +213,9 @@ async function refreshPages(data) {
   const forms = await all('forms');
   const courses = await all('courses');
   const languages = await getMeta('languages', []);
-  const urls = shellUrls(forms, courses, languages.length ? languages : [document.body.dataset.lang]);
+  const role = (await getMeta('user', {})).role;
+  const withFamilies = !role || ['admin', 'coordinator', 'social_worker', 'psychologist'].includes(role);
+  const urls = shellUrls(forms, courses, languages.length ? languages : [document.body.dataset.lang], withFamilies);
   const signature = JSON.stringify([urls, forms.map((f) => f.version)]);
   const fresh = (await getMeta('pagesSignature')) === signature
     && Date.now() - Date.parse(await getMeta('pagesAt', '1970-01-01')) < PAGES_MAX_AGE_MS;
