@@ -61,7 +61,9 @@ def test_the_course_page_opens_offline_from_the_pulled_roster(
     pwa.login(page, "instructor")
     course = pwa.idb(page, "(await db.all('courses'))[0]")
     assert "rate" in course["roster"][0]  # the figures come with the pull
-    url = f"/courses/{course['id']}?shell=1&lang=sq"  # the user's language
+    # The user's language (another test may have changed the instructor's).
+    lang = page.evaluate("document.body.dataset.lang")
+    url = f"/courses/{course['id']}?shell=1&lang={lang}"
     pwa.wait_until(
         page, f"!!(await (await caches.open('fieldapp-pages')).match('{url}'))"
     )
