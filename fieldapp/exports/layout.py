@@ -40,6 +40,8 @@ MEMBER_SOURCES = frozenset({"family_members", "students"})
 NUMBER_TYPES = frozenset({"integer", "decimal", "rating"})
 DATE_TYPES = frozenset({"date"})
 GROUP_TYPES = frozenset({"repeat", "roster"})
+#: How many different lists of choices a field keeps joined (see choices_of).
+CHOICE_CACHE = 4096
 #: Key columns: the layout ODK Central uses, so tools that read its exports read ours.
 KEY = "KEY"
 PARENT_KEY = "PARENT_KEY"
@@ -461,12 +463,24 @@ class Layout:
             for choice in item.choices:
                 labels[choice.value] = choice.label.get(self.options.language)
 
+        # The same few lists of choices come again and again: each is joined once.
+        joined: dict[tuple[Any, ...], Cell] = {}
+
         def choices_of(value: Any, _people: People) -> Cell:
             if value.__class__ is str:  # one choice: the most common answer
                 return labels.get(value) or value
-            values = value if isinstance(value, list) else [value]
+            values = tuple(value) if isinstance(value, list) else (value,)
+            try:
+                return joined[values]
+            except KeyError:
+                pass
+            except TypeError:  # a list holding lists or dicts: not for choices
+                values = tuple(str(v) for v in values)
             shown = [labels.get(v) or str(v) for v in values]
-            return joiner.join(shown) or None
+            cell = joiner.join(shown) or None
+            if len(joined) < CHOICE_CACHE:
+                joined[values] = cell
+            return cell
 
         return choices_of
 

@@ -974,3 +974,35 @@ def test_csv_cells_are_written_as_before_whatever_their_type(tmp_path):
     ]
     assert len(written) == 1 + len(rows)
     assert written[-1][:2] == ["2499", "x"]
+
+
+def test_odd_multiple_choice_values_are_text_not_a_failure():
+    from fieldapp.exports.layout import People
+    from fieldapp.exports.layout import Record
+
+    definition = load_definition(FORMS_DIR / "home_visit.yaml")
+    layout = Layout([definition], Options(language="en"), Words())
+    people = People(family=lambda _id: "F-1", member=lambda _id: "P-1")
+
+    def needs(value):
+        record = Record(
+            uuid=str(uuid.uuid4()),
+            id=1,
+            version=1,
+            completed_at=None,
+            received_at=datetime(2026, 3, 10, 9, 0),
+            author="social",
+            family_id=None,
+            course="",
+            locale="sq",
+            answers={"needs_identified": value},
+        )
+        (_table, row), *_groups = layout.rows(record, people)
+        codes = [c.code for c in layout.root.columns]
+        return row[codes.index("needs_identified")]
+
+    for _ in range(2):  # the second time from the joined lists
+        assert needs(["food", "health"]) == "Food; Health care"
+        assert needs([["food"], {"a": 1}]) == "['food']; {'a': 1}"
+        assert needs(["=cmd"]) == "=cmd"  # the writers neutralise it
+        assert needs("food") == "Food"
