@@ -129,9 +129,7 @@ def measures(
     ``case``: whether the viewer may see the family's case records (the student
     forms); otherwise only the life-skills checklist of ``course_ids``.
     """
-    student = (
-        _student_submissions(member_id, family_id, STUDENT_FORMS) if case else []
-    )
+    student = _student_submissions(member_id, family_id, STUDENT_FORMS) if case else []
     skills = [sub for sub, _row in _life_skills(member_id, course_ids)]
     return fold_measures(member_id, student, skills)
 
@@ -236,7 +234,12 @@ def chart(
 ) -> Chart:
     """Plot ``values`` (label, value or None) on 0..``high``."""
     return line_chart(
-        chart_id, title, [(label, value) for label, value in values], high, summary, unit
+        chart_id,
+        title,
+        [(label, value) for label, value in values],
+        high,
+        summary,
+        unit,
     )
 
 

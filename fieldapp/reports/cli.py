@@ -50,7 +50,9 @@ def quarterly_command(year: str, quarter: str, language: str, output: str) -> No
         return
     click.echo(report["title"])
     for row in report["headline"]:
-        click.echo(f"{row['label']}: {row['value']} ({report['previous']}: {row['previous']})")
+        click.echo(
+            f"{row['label']}: {row['value']} ({report['previous']}: {row['previous']})"
+        )
 
 
 def init_app(app: Flask) -> None:

@@ -18,6 +18,7 @@ import uuid
 from collections import Counter
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import time
@@ -168,8 +169,8 @@ def _sex(value: str) -> str:
 
 def _bounds(q: Quarter) -> tuple[datetime, datetime]:
     return (
-        datetime.combine(q.start, time.min),
-        datetime.combine(q.end + timedelta(days=1), time.min),
+        datetime.combine(q.start, time.min, tzinfo=UTC),
+        datetime.combine(q.end + timedelta(days=1), time.min, tzinfo=UTC),
     )
 
 

@@ -35,7 +35,9 @@ def upgrade() -> None:
             name=op.f("fk_quarter_story_updated_by_id_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_quarter_story")),
-        sa.UniqueConstraint("year", "quarter", name=op.f("uq_quarter_story_year_quarter")),
+        sa.UniqueConstraint(
+            "year", "quarter", name=op.f("uq_quarter_story_year_quarter")
+        ),
     )
     op.create_index(
         "ix_submission_completed_at_family_id",
