@@ -39,7 +39,9 @@ def _overdue_chart(figures: dict[str, int], chart_id: str) -> charts.BarChart:
         "service": _("Services"),
         "review": _("Plan reviews"),
     }
-    items = [(str(names[k]), float(v)) for k, v in figures.items()]
+    items: list[tuple[str, float | None]] = [
+        (str(names[k]), float(v)) for k, v in figures.items()
+    ]
     total = sum(figures.values())
     return charts.bar_chart(
         chart_id,

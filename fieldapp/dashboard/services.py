@@ -227,7 +227,7 @@ def courses(user: User) -> list[CourseFigures]:
     if not found:
         return []
     by_id = {c.id: CourseFigures(c) for c in found}
-    enrolled = defaultdict(dict)
+    enrolled: dict[int, dict[uuid.UUID, str]] = defaultdict(dict)
     for course_id, member_id, name in session.execute(
         sa.select(Enrolment.course_id, Member.id, Member.full_name)
         .join(Member, Member.id == Enrolment.member_id)
@@ -250,9 +250,9 @@ def courses(user: User) -> list[CourseFigures]:
         else:
             runs[(course_id, member_id)] += 1
     for (course_id, member_id), run in runs.items():
-        name = enrolled[course_id].get(member_id)
-        if name is not None and run >= progress.ABSENT_RUN:
-            by_id[course_id].at_risk.append((member_id, name, run))
+        student_name = enrolled[course_id].get(member_id)
+        if student_name is not None and run >= progress.ABSENT_RUN:
+            by_id[course_id].at_risk.append((member_id, student_name, run))
     for one in by_id.values():
         one.at_risk.sort(key=lambda r: (-r[2], r[1]))
     return list(by_id.values())

@@ -153,7 +153,8 @@ def measures_of_many(
             )
             .order_by(Submission.completed_at, Submission.id)
         ):
-            by_family[sub.family_id].append(sub)
+            if sub.family_id is not None:
+                by_family[sub.family_id].append(sub)
     skills = []
     if course_ids:
         skills = list(

@@ -8,7 +8,7 @@ smallest changes the programme staff consider real rather than noise:
 - self-esteem (Rosenberg scale, 0-30): 3 points, about one standard error of the scale;
 - school attendance rate: 10 percentage points (about two school days in a month);
 - disciplinary incidents in the term: 1 fewer;
-- teacher's rating (1-5): 1 step;
+- teacher's rating (1-4): 1 step;
 - life skills shown (0-6 on the checklist): 1 more skill.
 """
 
@@ -50,7 +50,7 @@ OUTCOME_MEASURES = (
         "incidents", _l("Disciplinary incidents"), lambda m: m.incidents, -1, 1
     ),
     OutcomeMeasure(
-        "teacher_rating", _l("Teacher's rating (1–5)"), lambda m: m.teacher_rating, 1, 1
+        "teacher_rating", _l("Teacher's rating (1–4)"), lambda m: m.teacher_rating, 1, 1
     ),
     OutcomeMeasure(
         "life_skills", _l("Life skills shown (0–6)"), lambda m: m.life_skills, 1, 1

@@ -473,10 +473,10 @@ def _build(q: Quarter, language: str, today: date) -> dict[str, Any]:
         )
     )
     # Cases: new and closed per programme; closure reasons.
-    new_by = Counter()
-    closed_by = Counter()
-    reasons = Counter()
-    received = Counter()
+    new_by: Counter[str] = Counter()
+    closed_by: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    received: Counter[str] = Counter()
     for family_id, programme, opened, closed_on, reason, source in session.execute(
         sa.select(
             SupportCase.family_id,
@@ -577,8 +577,9 @@ def _build(q: Quarter, language: str, today: date) -> dict[str, Any]:
         )
     )
     # Prevention: enrolments per vocation.
-    enrolled, completed = Counter(), Counter()
-    left = Counter()
+    enrolled: Counter[str] = Counter()
+    completed: Counter[str] = Counter()
+    left: Counter[str] = Counter()
     for vocation, status, enrolled_on, ended_on in _enrolment_rows(q, allowed):
         if q.start <= enrolled_on <= q.end:
             enrolled[vocation] += 1
@@ -603,9 +604,9 @@ def _build(q: Quarter, language: str, today: date) -> dict[str, Any]:
         )
     )
     # Group activities and their participants (already anonymous counts).
-    kinds = Counter()
-    people = Counter()
-    bands = Counter()
+    kinds: Counter[str] = Counter()
+    people: Counter[str] = Counter()
+    bands: Counter[str] = Counter()
     for kind, participants, total in session.execute(
         sa.select(
             GroupActivity.kind, GroupActivity.participants, GroupActivity.total
@@ -749,7 +750,7 @@ def _attendance(
             "code": v,
             "label": _label(names, v),
             "students": shown(len(students[v])),
-            "rate": rate(*per[v], len(students[v])),
+            "rate": rate(per[v][0], per[v][1], len(students[v])),
         }
         for v in VOCATIONS
         if students.get(v)
@@ -762,7 +763,7 @@ def _attendance(
             {
                 "month": key,
                 "students": shown(len(month_students[key])),
-                "rate": rate(*months[key], len(month_students[key])),
+                "rate": rate(months[key][0], months[key][1], len(month_students[key])),
             }
         )
         day = (day.replace(day=1) + timedelta(days=32)).replace(day=1)

@@ -22,7 +22,8 @@ def test_bar_chart_scales_bars_and_keeps_hidden_values_out():
     )
     assert chart.bars[0].length == chart.bar_width
     assert chart.bars[1].length == chart.bar_width / 2
-    assert chart.bars[2].length == 0 and chart.bars[2].value_text == "<5"
+    assert chart.bars[2].length == 0
+    assert chart.bars[2].value_text == "<5"
     assert chart.rows == [("a", "10"), ("b", "5"), ("c", "<5")]
 
 
@@ -61,7 +62,8 @@ def test_coordinator_figures_link_to_the_records_behind_them(app, world, signed_
     assert 'style="' not in html
     # The figures match the lists they link to.
     due = client.get("/cases/my-work?kind=visit").get_data(as_text=True)
-    assert "Krasniqi" in due and "Gashi" not in due
+    assert "Krasniqi" in due
+    assert "Gashi" not in due
     referred = client.get("/cases/?referral_age=0-30").get_data(as_text=True)
     assert "Krasniqi" in referred
     older = client.get("/cases/?referral_age=91-").get_data(as_text=True)
@@ -82,7 +84,8 @@ def test_conflicts_and_rejects_are_counted(app, world, signed_in):
 
     with app.app_context():
         health = services.sync_health()
-    assert health["conflicts"] == 1 and health["rejected"] == 1
+    assert health["conflicts"] == 1
+    assert health["rejected"] == 1
 
 
 def test_a_student_absent_three_times_in_a_row_is_at_risk(app, world, signed_in):
