@@ -301,3 +301,62 @@ def test_cli_bad_input_is_one_clear_line_and_a_failure(runner, args):
     assert result.exit_code != 0
     assert "Traceback" not in result.output
     assert "Error:" in result.output
+
+
+def test_the_demo_fills_this_and_the_last_quarters_report_and_the_dashboard(
+    app, runner, monkeypatch
+):
+    """`flask demo` on an empty database: real figures, one family left out."""
+    from fieldapp.auth.models import User
+    from fieldapp.dashboard import services as dashboard
+
+    monkeypatch.setenv("FIELDAPP_DEMO_PASSWORD", "demo password for the report")
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    today = date.today()
+    now = services.current_quarter(today)
+    with app.test_request_context():
+        allowed = consents.allowing("report", today)
+        this = services.headline(now, allowed)
+        last = services.headline(
+            now.previous(), consents.allowing("report", now.previous().end)
+        )
+        refusing = db.session().scalar(
+            sa.select(Family.id).where(Family.name == "Stojanović")
+        )
+        families = db.session().scalar(sa.select(sa.func.count(Family.id)))
+        coordinator = db.session().scalar(
+            sa.select(User).where(User.username == "coordinator")
+        )
+        health = dashboard.sync_health()
+        due = dashboard.overdue(coordinator, today)
+        classes = dashboard.courses(coordinator)
+    assert refusing not in allowed
+    assert len(allowed) == families - 1
+    for quarter in (this, last):
+        assert quarter["students_enrolled"] > 0, quarter
+        assert quarter["students_completed"] > 0, quarter
+        assert quarter["people_reached"] >= 5, quarter
+    assert this["new_cases"] > 0, this
+    assert this["services_delivered"] > 0, this
+    assert all(health.values()), health
+    assert all(due.values()), due
+    assert classes
+    assert all(c.percent for c in classes)
+    assert any(c.at_risk for c in classes)
+    # The same report as JSON from the command line.
+    printed = runner.invoke(
+        args=[
+            "report",
+            "quarterly",
+            "--year",
+            str(now.year),
+            "--quarter",
+            str(now.quarter),
+            "--format",
+            "json",
+        ]
+    )
+    assert printed.exit_code == 0, printed.output
+    head = {row["code"]: row["value"] for row in json.loads(printed.output)["headline"]}
+    assert head["students_completed"] not in (0, None)
