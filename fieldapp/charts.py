@@ -14,6 +14,8 @@ from dataclasses import field
 #: the drawing area of every chart (viewBox units)
 WIDTH = 300
 LEFT = 40
+#: gap between the value axis and a line chart's first point
+INSET = 16
 
 
 @dataclass
@@ -81,7 +83,9 @@ def line_chart(
 ) -> LineChart:
     """Plot ``values`` (label, value or None for a gap) on 0..``high``."""
     high = high or 1
-    left, top, width, height = LEFT, 12, 210, 100
+    # The first point sits in from the axis, so its value does not run into the
+    # axis labels ("100%" beside "86%").
+    left, top, width, height = LEFT + INSET, 12, 210 - INSET, 100
     step = width / max(len(values) - 1, 1)
     points = []
     for i, (label, value) in enumerate(values):
@@ -120,6 +124,42 @@ def line_chart(
 
 #: height of one bar row (viewBox units)
 BAR_ROW = 22
+#: room for a bar's label, left of the bar (viewBox units); labels are 11 units high
+LABEL_WIDTH = 120
+_NARROW = frozenset("fijlI.,:;'!|() ")
+_SLIM = frozenset("rt")
+_WIDE = frozenset("mwMWЖШЩЮМДФЫ")
+
+
+def text_width(text: str, size: float = 11) -> float:
+    """Estimate the width of ``text`` in a sans-serif font of ``size`` units.
+
+    Generous on purpose (an upper bound for the usual fonts): a label estimated to fit
+    is never clipped by the chart's left edge.
+    """
+    ems = sum(
+        0.35
+        if c in _NARROW
+        else 0.45
+        if c in _SLIM
+        else 1.0
+        if c in _WIDE
+        else 0.75
+        if c.isupper()
+        else 0.63
+        for c in text
+    )
+    return ems * size
+
+
+def fit_label(label: str, width: float, size: float = 11) -> str:
+    """Return ``label``, shortened with "…" until it fits ``width`` units."""
+    if text_width(label, size) <= width:
+        return label
+    short = label
+    while short and text_width(short + "…", size) > width:
+        short = short[:-1]
+    return short.rstrip() + "…"
 
 
 def bar_chart(
@@ -139,7 +179,7 @@ def bar_chart(
     """
     values = [v for _, v in items if v is not None]
     top = high if high else max(values, default=0) or 1
-    label_width = 110
+    label_width = LABEL_WIDTH
     bar_left = label_width + 4
     bar_width = WIDTH - bar_left - 40
     bars = []
@@ -151,7 +191,7 @@ def bar_chart(
             if value is None
             else round(max(0.0, min(value, top)) / top * bar_width, 1)
         )
-        short = label if len(label) <= 18 else label[:17] + "…"
+        short = fit_label(label, label_width - 2)
         bars.append(
             Bar(short, text, 6 + i * BAR_ROW, length, hrefs[i] if hrefs else "")
         )

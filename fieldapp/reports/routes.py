@@ -39,7 +39,9 @@ def _choices() -> dict[str, object]:
     now = today()
     return {
         "years": list(range(now.year, services.FIRST_YEAR - 1, -1)),
-        "languages": [(code, NATIVE_NAMES[code]) for code in services.REPORT_LANGUAGES],
+        "report_languages": [
+            (code, NATIVE_NAMES[code]) for code in services.REPORT_LANGUAGES
+        ],
     }
 
 

@@ -27,10 +27,25 @@ def test_bar_chart_scales_bars_and_keeps_hidden_values_out():
     assert chart.rows == [("a", "10"), ("b", "5"), ("c", "<5")]
 
 
+def test_bar_labels_are_shortened_to_fit_left_of_the_bars():
+    from fieldapp.charts import text_width
+
+    long = "Seanca mbështetëse"  # overflowed the chart's left edge at 18 characters
+    wide = "ШШШШШШШШШШШШ"
+    chart = bar_chart("c", "T", [("Shërbimet", 3), (long, 0), (wide, 1)], "s")
+    labels = [bar.label for bar in chart.bars]
+    assert labels[0] == "Shërbimet"
+    assert labels[1].endswith("…")
+    assert labels[2].endswith("…")
+    assert all(text_width(label) <= chart.label_width for label in labels)
+    # The table behind the chart keeps the whole label.
+    assert [row[0] for row in chart.rows] == ["Shërbimet", long, wide]
+
+
 def test_line_chart_leaves_gaps_and_labels_long_series_sparsely():
     chart = line_chart("c", "T", [("1", 50), ("2", None), ("3", 100)], 100, "s", "%")
     assert [p[3] for p in chart.points] == ["50%", "100%"]
-    assert chart.path.startswith("M40.0,62.0")
+    assert chart.path.startswith("M56.0,62.0")  # in from the axis at 40
     long = line_chart("c", "T", [(str(n), n) for n in range(12)], 12, "s")
     assert len(long.labels) == 6
 

@@ -219,7 +219,12 @@ def test_the_page_shows_the_report_and_logs_it(crafted, world, signed_in):
     html = response.get_data(as_text=True)
     assert 'lang="sr-Cyrl"' in html
     assert "<svg" in html
-    assert "<caption>" in html
+    assert "<caption" in html
+    # Wide tables scroll in a named, focusable box on a phone.
+    assert 'class="table-scroll table-wide" role="region" tabindex="0"' in html
+    # The page's language links are still the site's (not the report's choices).
+    assert "hreflang=\"('" not in html
+    assert 'hreflang="sq"' in html
     assert "Yes0" not in html
     assert "Secret village" not in html
     assert 'style="' not in html
