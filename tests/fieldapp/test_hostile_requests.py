@@ -326,6 +326,11 @@ def _real_values(world) -> dict[str, str]:
         "device_id": str(ids["device"]),
         "submission_id": str(ids["visit"]),
         "form_id": "home_visit",
+        "case_id": str(ids["case"]),
+        "service_id": str(ids["service"]),
+        "referral_id": str(ids["referral"]),
+        "partner_id": str(ids["partner"]),
+        "kind": "store",
     }
 
 
