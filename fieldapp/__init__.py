@@ -30,6 +30,7 @@ from fieldapp.config import DEFAULTS
 from fieldapp.config import check_config
 from fieldapp.courses import effects as courses_effects
 from fieldapp.courses.routes import bp as courses_bp
+from fieldapp.dashboard.routes import bp as dashboard_bp
 from fieldapp.demo import cli as demo_cli
 from fieldapp.devices import services as devices
 from fieldapp.devices.routes import bp as devices_bp
@@ -48,6 +49,8 @@ from fieldapp.protection.routes import bp as protection_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
 from fieldapp.pwa.routes import bp as pwa_bp
+from fieldapp.reports import cli as reports_cli
+from fieldapp.reports.routes import bp as reports_bp
 from fieldapp.submissions import effects
 from fieldapp.submissions import forms_registry
 from fieldapp.submissions.review import bp as review_bp
@@ -100,6 +103,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cron.init_app(app)
     backup.init_app(app)
     protection_cli.init_app(app)
+    reports_cli.init_app(app)
     retention.init_app(app)
     # When a case closed, and what its free text is, for the retention policy.
     retention.register(
@@ -122,6 +126,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(push_bp)
     app.register_blueprint(protection_bp)
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
     access.check_every_view_has_a_rule(app)
     command_line.init_app(app)  # last: wraps every command registered above
     return app

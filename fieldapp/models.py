@@ -29,6 +29,7 @@ from fieldapp.prevention.models import Student
 from fieldapp.protection.models import FamilyConsent
 from fieldapp.push.models import Notification
 from fieldapp.push.models import PushSubscription
+from fieldapp.reports.models import QuarterStory
 from fieldapp.submissions.models import RejectedSubmission
 from fieldapp.submissions.models import Submission
 from fieldapp.submissions.models import SubmissionConflict
@@ -58,6 +59,7 @@ __all__ = [
     "Partner",
     "PlanReview",
     "PushSubscription",
+    "QuarterStory",
     "Referral",
     "RejectedSubmission",
     "Student",

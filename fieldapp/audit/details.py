@@ -77,6 +77,9 @@ RECORD_TYPES = {
     "referral": _l("referral"),
     "partner": _l("partner organisation"),
     "due": _l("due list"),
+    "dashboard": _l("dashboard"),
+    "report": _l("donor report"),
+    "quarter_story": _l("story of a quarter's report"),
 }
 
 

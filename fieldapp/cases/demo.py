@@ -21,7 +21,9 @@ from fieldapp.families.models import Family
 from fieldapp.protection import consents
 
 # family, programme, referred by, referring body, days ago referred, then the story:
-# (admitted days ago, planned end in days) or None, closed days ago or None, reopened
+# (admitted days ago, planned end in days) or None, closed days ago or None, reopened.
+# Referrals and completed services less than 14 days old are kept inside the current
+# quarter (see _recent), so its donor report always has a new case and services.
 _CASES = [
     ("Berisha", "rehabilitation_daily", "centre_for_social_work", "QPS Ferizaj",
      545, (540, 70), None, False),
@@ -40,12 +42,15 @@ _CASES = [
 _SERVICES = {
     "Berisha": [
         ("psychotherapy", "Milica Psiholog", -300, "completed", "Flen më mirë."),
+        ("counselling", "Besa Punonjëse", -100, "completed", "Flet më lirshëm."),
         ("literacy", "Besa Punonjëse", -20, "planned", ""),
+        ("medical", "QKMF Ferizaj", -9, "completed", "Kontrolli u krye."),
         ("job_skills", "Zyra e punësimit Ferizaj", 15, "planned", ""),
     ],
     "Jovanović": [
         ("accommodation", "Qendra", -200, "in_progress", ""),
         ("legal", "Ndihma juridike falas", -45, "planned", ""),
+        ("material_support", "Qendra", -5, "completed", "Pako ushqimore."),
     ],
     "Morina": [("counselling", "Besa Punonjëse", 10, "planned", "")],
 }
@@ -63,7 +68,7 @@ _PARTNERS = [
 # family -> (partner, sent days ago, follow up in days (negative: past))
 _REFERRALS = {
     "Berisha": [("QKMF Ferizaj", 30, -7), ("Zyra e punësimit Ferizaj", 10, 20)],
-    "Jovanović": [("Ndihma juridike falas", 60, -30)],
+    "Jovanović": [("Ndihma juridike falas", 60, -30), ("IOM Kosovo", 105, -70)],
 }
 
 
@@ -78,6 +83,14 @@ _GOALS = {
         ("psychological_wellbeing", "Redovne seanse, bolji san", 200),
     ],
 }
+
+
+def _recent(days_ago: int, today: date) -> int:
+    """Return ``days_ago``, or fewer if that would fall before this quarter began."""
+    if days_ago >= 14:
+        return days_ago
+    quarter_began = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    return min(days_ago, (today - quarter_began).days)
 
 
 def load_cases(users: dict[str, User]) -> int:
@@ -106,6 +119,7 @@ def load_cases(users: dict[str, User]) -> int:
         family = session.scalar(sa.select(Family).where(Family.name == name))
         if family is None or services.cases_of(family.id):
             continue
+        referred = _recent(referred, today)
         case = services.open_case(
             family,
             by,
@@ -155,7 +169,7 @@ def load_cases(users: dict[str, User]) -> int:
                 target_on=today + timedelta(days=target),
             )
         for kind, provider, planned, status, outcome in _SERVICES.get(name, []):
-            planned_on = today + timedelta(days=planned)
+            planned_on = today - timedelta(days=_recent(-planned, today))
             services.add_service(
                 case,
                 by,

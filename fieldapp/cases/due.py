@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from fieldapp import db
 from fieldapp.access import family_visible
+from fieldapp.access import is_manager
 from fieldapp.access import may_fill
 from fieldapp.auth.models import User
 from fieldapp.cases.models import ACTIVE
@@ -33,6 +34,8 @@ from fieldapp.submissions.forms_registry import registry
 
 #: A case shows on the list this many days before its planned end.
 ENDING_WITHIN_DAYS = 90
+#: The kinds of item, in the order My work names them (?kind= filters by one).
+KINDS = ("visit", "session", "service", "review", "follow_up", "referral", "ending")
 #: The longest list shown (the most overdue first).
 LIMIT = 200
 
@@ -69,8 +72,12 @@ def due_for(user: User, today: date | None = None) -> list[DueItem]:
         ("session", Family.next_session_on, "psych_support"),
     )
     for kind, column, form_id in schedules:
+        target = f"form:{form_id}"
         if not _can_fill(user, form_id):
-            continue
+            # Coordinators oversee sessions they do not record: the case file.
+            if not is_manager(user):
+                continue
+            target = "file"
         rows = session.execute(
             sa.select(Family.id, Family.name, column).where(
                 visible,
@@ -80,7 +87,7 @@ def due_for(user: User, today: date | None = None) -> list[DueItem]:
             )
         )
         items += [
-            DueItem(kind, fid, name, day, f"form:{form_id}")
+            DueItem(kind, fid, name, day, target)
             for fid, name, day in rows
             if day is not None
         ]

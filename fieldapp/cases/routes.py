@@ -8,6 +8,7 @@ case file again, the message on the form that was sent and its answers kept.
 from __future__ import annotations
 
 from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ from fieldapp.cases.forms import ReopenForm
 from fieldapp.cases.forms import ReviewForm
 from fieldapp.cases.forms import ServiceForm
 from fieldapp.cases.forms import ServiceUpdateForm
+from fieldapp.cases.models import OPEN_REFERRAL_STATUSES
 from fieldapp.cases.models import STATUSES
 from fieldapp.cases.models import CaseService
 from fieldapp.cases.models import Partner
@@ -95,6 +97,29 @@ def index() -> str:
                 )
             )
         )
+    # ?ending=90: active cases whose planned end is within 90 days (or passed).
+    ending = args.get("ending", type=int)
+    if ending is not None and 0 <= ending <= 3650:
+        query = query.where(
+            SupportCase.status == "active",
+            SupportCase.planned_end_on <= date.today() + timedelta(days=ending),
+        )
+    else:
+        ending = None
+    # ?referral_age=0-30|31-90|91-: cases with an open referral sent that long ago.
+    referral_age = args.get("referral_age", "")
+    ages = services.REFERRAL_AGES.get(referral_age)
+    if ages is not None:
+        low, high = ages
+        sent = sa.select(Referral.case_id).where(
+            Referral.status.in_(OPEN_REFERRAL_STATUSES),
+            Referral.sent_on <= date.today() - timedelta(days=low),
+        )
+        if high is not None:
+            sent = sent.where(Referral.sent_on >= date.today() - timedelta(days=high))
+        query = query.where(SupportCase.id.in_(sent))
+    else:
+        referral_age = ""
     order = sa.case(
         (SupportCase.status == "active", 0),
         (SupportCase.status == "referred", 1),
@@ -122,6 +147,8 @@ def index() -> str:
             "programme": programme,
             "municipality": municipality,
             "worker": worker or 0,
+            "ending": ending,
+            "referral_age": referral_age,
         },
         today=date.today(),
         soon=_soon(),
@@ -691,12 +718,19 @@ def my_work() -> str:
     from fieldapp.cases.forms import SERVICE_TYPE_CHOICES
 
     items = due.due_for(g.user)
+    # ?kind=visit|session|service|review|...: the dashboard's figures link here.
+    kind = request.args.get("kind", "")
+    if kind in due.KINDS:
+        items = [item for item in items if item.kind == kind]
+    else:
+        kind = ""
     log.record("list", "due", count=len(items))
     db.session().commit()
     return render_template(
         "cases/my_work.html",
         items=items,
         today=date.today(),
+        kind=kind,
         service_types={k: str(v) for k, v in SERVICE_TYPE_CHOICES},
         kinds={
             "visit": _("Home visit"),

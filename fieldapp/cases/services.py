@@ -859,3 +859,12 @@ def review_plan(
     _event(case, "plan_reviewed", by, reason=summary.strip(), changes=changes)
     db.session().flush()
     return review
+
+
+#: ages of open referrals (days since sent), for the dashboard and the case list's
+#: ?referral_age= filter: name -> (at least, at most or None)
+REFERRAL_AGES: dict[str, tuple[int, int | None]] = {
+    "0-30": (0, 30),
+    "31-90": (31, 90),
+    "91-": (91, None),
+}

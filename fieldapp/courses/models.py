@@ -90,6 +90,8 @@ class Attendance(Model):
     __table_args__ = (
         sa.UniqueConstraint("submission_id", "member_id"),
         sa.Index("ix_attendance_member_id_session_on", "member_id", "session_on"),
+        # Attendance by quarter and month (donor report, dashboard).
+        sa.Index("ix_attendance_session_on", "session_on"),
     )
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)

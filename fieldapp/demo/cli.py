@@ -20,6 +20,7 @@ from fieldapp.auth.models import User
 from fieldapp.cases.demo import load_cases
 from fieldapp.courses.models import Course
 from fieldapp.courses.models import Enrolment
+from fieldapp.demo import activity
 from fieldapp.demo import family_forms
 from fieldapp.demo.data import COURSES
 from fieldapp.demo.data import FAMILIES
@@ -125,6 +126,7 @@ def load_demo(password: str) -> dict[str, int]:
     load_cases(users)
     followers = {name: list(who) for name, _m, _v, _p, who, _people in FAMILIES}
     family_forms.load(session, users, followers, date.today())
+    activity.record_consents(users["coordinator"], date.today())
     return {"users": len(users), "families": len(FAMILIES), "courses": len(COURSES)}
 
 
@@ -134,6 +136,14 @@ def demo_command() -> None:
     """Load fictional demo data (safe to run again) and print the demo logins."""
     password, generated = _demo_password(current_app)
     counts = load_demo(password)
+    db.session().commit()
+    users = {
+        user.username: user
+        for user in db.session().scalars(
+            sa.select(User).where(User.username.in_([s[0] for s in STAFF]))
+        )
+    }
+    activity.load_activity(users, date.today())
     db.session().commit()
     click.echo(
         f"Demo data ready: {counts['users']} staff, {counts['families']} fictional "

@@ -28,10 +28,20 @@ bp = Blueprint("devices", __name__, template_folder="templates")
 @bp.get("/")
 @require(Role.ADMIN)
 def index() -> str:
-    """List devices: user, browser, registered, last seen and synced, pending items."""
+    """List devices: user, browser, registered, last seen and synced, pending items.
+
+    ?silent=3: only devices silent for 3 days or more; ?pending=1: only devices with
+    items waiting (the dashboard's sync figures link here).
+    """
+    silent = request.args.get("silent", type=int)
+    if silent is not None and not 0 <= silent <= 3650:
+        silent = None
+    pending = request.args.get("pending") == "1"
     return render_template(
         "devices/index.html",
-        devices=services.all_devices(),
+        devices=services.all_devices(silent=silent, pending=pending),
+        silent=silent,
+        pending=pending,
         browser_label=services.browser_label,
     )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
@@ -291,11 +292,37 @@ def init_app(app: Flask) -> None:
     app.before_request(guard_request)
 
 
-def all_devices() -> list[tuple[Device, User]]:
-    """Return every device with its user, most recently seen first."""
+#: a device that has not synced for this many days is "silent" (dashboard, ?silent=)
+SILENT_DAYS = 3
+
+
+def silent_since(days: int) -> sa.ColumnElement[bool]:
+    """Return the condition: not revoked, and no sync for ``days`` days (or never)."""
+    cutoff = utcnow() - timedelta(days=days)
+    return sa.and_(
+        Device.revoked_at.is_(None),
+        sa.or_(
+            Device.last_sync_at < cutoff,
+            sa.and_(Device.last_sync_at.is_(None), Device.registered_at < cutoff),
+        ),
+    )
+
+
+def all_devices(
+    silent: int | None = None, pending: bool = False
+) -> list[tuple[Device, User]]:
+    """Return every device with its user, most recently seen first.
+
+    ``silent``: only those silent for that many days; ``pending``: only those that
+    reported items waiting to be sent (not revoked).
+    """
     query = (
         sa.select(Device, User)
         .join(User, User.id == Device.user_id)
         .order_by(Device.last_seen_at.desc())
     )
+    if silent is not None:
+        query = query.where(silent_since(silent))
+    if pending:
+        query = query.where(Device.revoked_at.is_(None), Device.pending_count > 0)
     return [(device, user) for device, user in db.session().execute(query)]

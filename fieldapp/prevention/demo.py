@@ -2,6 +2,10 @@
 
 Students with referrals, class attendance twice a week, outcome measures at baseline,
 mid-course and completion with a realistic mix of change, and some who left early.
+The first cohort ends in the middle of the previous quarter and the second in the
+current one, so both quarters' donor reports have students who enrolled and completed;
+their students then go on to the demo's current classes, which have attendance up to
+yesterday (and one student absent three times in a row, at risk of dropping out).
 Safe to run again: every row has a fixed id and is skipped when present.
 """
 
@@ -32,6 +36,7 @@ from fieldapp.prevention.models import ActivityStudent
 from fieldapp.prevention.models import EnrolmentEvent
 from fieldapp.prevention.models import GroupActivity
 from fieldapp.prevention.models import Student
+from fieldapp.prevention.progress import ABSENT_RUN
 from fieldapp.submissions.forms_registry import registry
 from fieldapp.submissions.models import Submission
 from forms import ValidationContext
@@ -113,10 +118,11 @@ def load(session: orm.Session, users: dict[str, User], today: date) -> int:
     )
     added = 0
     for cohort, (name, course_now) in enumerate(zip(COHORTS, current, strict=False)):
-        start = today - timedelta(weeks=WEEKS + 2 + 4 * (1 - cohort))
-        start -= timedelta(days=start.weekday())  # a Monday
-        end = start + timedelta(weeks=WEEKS) - timedelta(days=3)
         course = session.scalar(sa.select(Course).where(Course.name == name))
+        if course is not None and course.starts_on and course.ends_on:
+            start, end = course.starts_on, course.ends_on
+        else:
+            start, end = cohort_dates(cohort, today)
         if course is None:
             # An earlier cohort of the same class: its students go on to the current one.
             course = Course(
@@ -148,11 +154,7 @@ def load(session: orm.Session, users: dict[str, User], today: date) -> int:
                 .order_by(Enrolment.id)
             )
         )
-        days = [
-            start + timedelta(weeks=w, days=int(d) - 1)
-            for w in range(WEEKS)
-            for d in course.weekday_numbers()
-        ]
+        days = class_days(course, start, end)
         mid = start + timedelta(weeks=WEEKS // 2)
         for index, enrolment in enumerate(enrolments):
             member = enrolment.member
@@ -209,7 +211,78 @@ def load(session: orm.Session, users: dict[str, User], today: date) -> int:
         _attendance(session, course, enrolments, days, users["instructor"], rng)
         _measures(session, course, enrolments, (start, mid, end), users, rng)
         _activities(session, course, enrolments, start, users, rng)
+        _current_class(session, course_now, end, today, users["instructor"], rng)
     return added
+
+
+def quarter_start(day: date) -> date:
+    """Return the first day of the calendar quarter of ``day``."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def cohort_dates(cohort: int, today: date) -> tuple[date, date]:
+    """Return (first Monday, last day) of demo cohort 0 or 1.
+
+    Cohort 0 ends in the middle of the previous quarter, cohort 1 in the current
+    quarter, two weeks ago (or on the quarter's first day, early in a quarter).
+    """
+    this_quarter = quarter_start(today)
+    previous_end = this_quarter - timedelta(days=1)
+    previous_start = quarter_start(previous_end)
+    if cohort == 0:
+        end = previous_start + (previous_end - previous_start) / 2
+    else:
+        end = min(today, max(this_quarter, today - timedelta(weeks=2)))
+    start = end - timedelta(weeks=WEEKS) + timedelta(days=3)
+    start -= timedelta(days=start.weekday())  # a Monday
+    return start, end
+
+
+def class_days(course: Course, first: date, last: date) -> list[date]:
+    """Return the days from ``first`` to ``last`` on which ``course`` meets."""
+    weekdays = set(course.weekday_numbers())
+    return [
+        first + timedelta(days=n)
+        for n in range((last - first).days + 1)
+        if (first + timedelta(days=n)).isoweekday() in weekdays
+    ]
+
+
+def _current_class(
+    session: orm.Session,
+    course: Course,
+    cohort_end: date,
+    today: date,
+    author: User,
+    rng: random.Random,
+) -> None:
+    """Start the current class the Monday after the cohort ended; mark attendance.
+
+    Its enrolments get that day once (while the class has no attendance yet), and one
+    student misses the last ABSENT_RUN classes, so the dashboards show a student at
+    risk of dropping out.
+    """
+    has_marks = session.scalar(
+        sa.select(Attendance.id).where(Attendance.course_id == course.id).limit(1)
+    )
+    enrolments = list(
+        session.scalars(
+            sa.select(Enrolment)
+            .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
+            .order_by(Enrolment.id)
+        )
+    )
+    if not has_marks:
+        first = cohort_end + timedelta(days=7 - cohort_end.weekday())
+        for enrolment in enrolments:
+            enrolment.enrolled_on = min(first, today)
+        session.flush()
+    if not enrolments:
+        return
+    first = min(e.enrolled_on for e in enrolments)
+    days = class_days(course, first, today - timedelta(days=1))
+    drifting = {enrolments[2 % len(enrolments)].member_id: set(days[-ABSENT_RUN:])}
+    _attendance(session, course, enrolments, days, author, rng, drifting)
 
 
 def _last_day(enrolment: Enrolment) -> date:
@@ -223,7 +296,10 @@ def _attendance(
     days: list[date],
     author: User,
     rng: random.Random,
+    absent: dict[uuid.UUID, set[date]] | None = None,
 ) -> None:
+    """Mark each class day; ``absent``: days a student is absent, whatever the habit."""
+    absent = absent or {}
     # Each student's habit: most attend well; a few drift, some improve.
     habit = {e.member_id: rng.choice((0.95, 0.9, 0.85, 0.75, 0.6)) for e in enrolments}
     for day in days:
@@ -243,6 +319,8 @@ def _attendance(
                 if roll < chance + 0.08
                 else "absent"
             )
+            if day in absent.get(enrolment.member_id, ()):
+                status = "absent"
             rows[str(enrolment.member_id)] = {"status": status}
         submission = _submission(
             session,

@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from fieldapp import db
+from fieldapp.charts import LineChart
+from fieldapp.charts import line_chart
 from fieldapp.courses.models import Attendance
 from fieldapp.prevention.models import ActivityStudent
 from fieldapp.prevention.models import GroupActivity
@@ -127,6 +129,56 @@ def measures(
     ``case``: whether the viewer may see the family's case records (the student
     forms); otherwise only the life-skills checklist of ``course_ids``.
     """
+    student = _student_submissions(member_id, family_id, STUDENT_FORMS) if case else []
+    skills = [sub for sub, _row in _life_skills(member_id, course_ids)]
+    return fold_measures(member_id, student, skills)
+
+
+def measures_of_many(
+    students: list[tuple[uuid.UUID, uuid.UUID]], course_ids: list[int]
+) -> dict[uuid.UUID, list[Measures]]:
+    """Return the measures of many (member, family) at once: two queries in all.
+
+    Student forms of their families, and life-skills checklists of ``course_ids``
+    (reports and dashboards; never one query per student).
+    """
+    families = {family_id for _member, family_id in students}
+    by_family: dict[uuid.UUID, list[Submission]] = defaultdict(list)
+    if families:
+        for sub in db.session().scalars(
+            sa.select(Submission)
+            .where(
+                Submission.family_id.in_(families),
+                Submission.form_id.in_(STUDENT_FORMS),
+            )
+            .order_by(Submission.completed_at, Submission.id)
+        ):
+            if sub.family_id is not None:
+                by_family[sub.family_id].append(sub)
+    skills = []
+    if course_ids:
+        skills = list(
+            db.session().scalars(
+                sa.select(Submission)
+                .where(
+                    Submission.form_id == "life_skills",
+                    Submission.course_id.in_(course_ids),
+                )
+                .order_by(Submission.id)
+            )
+        )
+    return {
+        member_id: fold_measures(member_id, by_family.get(family_id, []), skills)
+        for member_id, family_id in students
+    }
+
+
+def fold_measures(
+    member_id: uuid.UUID,
+    student_submissions: list[Submission],
+    life_skills: list[Submission],
+) -> list[Measures]:
+    """Fold a student's records into one Measures per timepoint (later records win)."""
     found = {tp: Measures(tp) for tp in TIMEPOINTS}
 
     def at(answers: dict[str, Any], form_id: str, version: int) -> Measures | None:
@@ -140,23 +192,26 @@ def measures(
         slot.versions[form_id] = version
         return slot
 
-    if case:
-        for sub in _student_submissions(member_id, family_id, STUDENT_FORMS):
-            answers = sub.answers
-            if answers.get("student") != str(member_id):
-                continue
-            slot = at(answers, sub.form_id, sub.form_version)
-            if slot is None:
-                continue
-            if sub.form_id == "self_esteem":
-                slot.self_esteem = (answers.get("_scores") or {}).get("self_esteem")
-            elif sub.form_id == "school_attendance":
-                slot.school_attended = answers.get("days_attended")
-                slot.school_possible = answers.get("days_possible")
-            else:
-                slot.incidents = answers.get("incidents")
-                slot.teacher_rating = answers.get("teacher_rating")
-    for sub, row in _life_skills(member_id, course_ids):
+    for sub in student_submissions:
+        answers = sub.answers
+        if answers.get("student") != str(member_id):
+            continue
+        slot = at(answers, sub.form_id, sub.form_version)
+        if slot is None:
+            continue
+        if sub.form_id == "self_esteem":
+            slot.self_esteem = (answers.get("_scores") or {}).get("self_esteem")
+        elif sub.form_id == "school_attendance":
+            slot.school_attended = answers.get("days_attended")
+            slot.school_possible = answers.get("days_possible")
+        else:
+            slot.incidents = answers.get("incidents")
+            slot.teacher_rating = answers.get("teacher_rating")
+    key = str(member_id)
+    for sub in life_skills:
+        row = (sub.answers.get("students") or {}).get(key)
+        if row is None:
+            continue
         slot = at(sub.answers, "life_skills", sub.form_version)
         if slot is None:
             continue
@@ -166,21 +221,8 @@ def measures(
     return [found[tp] for tp in TIMEPOINTS]
 
 
-@dataclass
-class Chart:
-    """An SVG line chart of one measure across the timepoints (no inline style)."""
-
-    id: str
-    title: str
-    summary: str
-    points: list[tuple[float, float, str, str]]  # x, y, timepoint label, value text
-    path: str
-    high: int
-    width: int = 300
-    height: int = 140
-    ticks: list[tuple[float, str]] = field(default_factory=list)
-    #: (x, text) of each timepoint on the axis
-    labels: list[tuple[float, str]] = field(default_factory=list)
+#: the chart of one measure across the timepoints (fieldapp/charts.py draws it)
+Chart = LineChart
 
 
 def chart(
@@ -192,25 +234,13 @@ def chart(
     unit: str = "",
 ) -> Chart:
     """Plot ``values`` (label, value or None) on 0..``high``."""
-    left, top, width, height = 40, 12, 210, 100
-    step = width / max(len(values) - 1, 1)
-    points = []
-    for i, (label, value) in enumerate(values):
-        if value is None:
-            continue
-        x = left + i * step
-        y = top + height - (value / high) * height
-        points.append((round(x, 1), round(y, 1), label, f"{value}{unit}"))
-    path = " ".join(
-        ("M" if n == 0 else "L") + f"{x},{y}" for n, (x, y, _, _) in enumerate(points)
-    )
-    ticks = [
-        (round(top + height - f * height, 1), f"{round(high * f)}{unit}")
-        for f in (0, 0.5, 1)
-    ]
-    labels = [(round(left + i * step, 1), label) for i, (label, _) in enumerate(values)]
-    return Chart(
-        chart_id, title, summary, points, path, high, ticks=ticks, labels=labels
+    return line_chart(
+        chart_id,
+        title,
+        [(label, value) for label, value in values],
+        high,
+        summary,
+        unit,
     )
 
 

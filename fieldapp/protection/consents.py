@@ -201,3 +201,25 @@ def record_changes(
         if allows(family, kind, at=today) != given or current(family).get(kind) is None
     }
     record(family.id, changed, on=today, by=by, form_id="family_form", form_version=1)
+
+
+def allowing(kind: str, at: date) -> set[uuid.UUID]:
+    """Return every family that consented to ``kind`` on the day ``at`` (one query).
+
+    The same rule as ``allows`` for all families at once: the latest decision given
+    on or before ``at`` counts, and a withdrawal from ``at`` or earlier stops it.
+    Reports use it to leave out families without reporting consent.
+    """
+    if kind not in CONSENT_KINDS:
+        raise ValueError(f"unknown consent {kind!r}: one of {', '.join(CONSENT_KINDS)}")
+    rows = db.session().execute(
+        sa.select(
+            FamilyConsent.family_id, FamilyConsent.given, FamilyConsent.withdrawn_on
+        )
+        .where(FamilyConsent.kind == kind, FamilyConsent.given_on <= at)
+        .order_by(FamilyConsent.given_on, FamilyConsent.id)
+    )
+    latest: dict[uuid.UUID, bool] = {}
+    for family_id, given, withdrawn_on in rows:
+        latest[family_id] = bool(given) and (withdrawn_on is None or withdrawn_on > at)
+    return {family_id for family_id, ok in latest.items() if ok}

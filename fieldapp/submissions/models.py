@@ -24,6 +24,8 @@ class Submission(Model):
     __table_args__ = (
         sa.Index("ix_submission_author_id_received_at", "author_id", "received_at"),
         sa.Index("ix_submission_family_id_form_id", "family_id", "form_id"),
+        # The donor report's "families reached in the quarter" (fieldapp/reports).
+        sa.Index("ix_submission_completed_at_family_id", "completed_at", "family_id"),
     )
 
     #: the server's id, shown on receipts

@@ -66,7 +66,7 @@ def test_login_start_and_form_pages_have_no_axe_violations(
     for path in ("/forms/home_visit", "/forms/family_intake?respondent_lang=en", "/"):
         problems += check(page, path)
     axe_context.set_offline(False)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_psych_and_attendance_forms_have_no_axe_violations(
@@ -88,7 +88,7 @@ def test_psych_and_attendance_forms_have_no_axe_violations(
         page, f"/forms/class_attendance?course={course}", selector="[data-enhanced]"
     )
     axe_context.set_offline(False)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_manifest_makes_the_app_installable(
@@ -140,7 +140,7 @@ def test_the_vault_screens_have_no_axe_violations(
     page.wait_for_selector("#vault-error:not(:empty)", timeout=20000)
     assert page.get_attribute("#vault-error", "role") == "alert"
     axe_context.set_offline(False)
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def test_look_up_pages_and_the_status_details_have_no_axe_violations(
@@ -166,3 +166,34 @@ def test_look_up_pages_and_the_status_details_have_no_axe_violations(
         problems += [f"offline {path}: {v}" for v in violations(page)]
     axe_context.set_offline(False)
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("username", "report"),
+    [("coordinator", True), ("social", False), ("instructor", False)],
+)
+def test_dashboards_and_the_donor_report_have_no_axe_violations(
+    axe_context: BrowserContext, live_server: Any, pwa: Any, username: str, report: bool
+) -> None:
+    """Issue 18: each role's dashboard (phone and office width) and the report."""
+    from datetime import date
+
+    from fieldapp.reports.services import current_quarter
+
+    page = axe_context.new_page()
+    pwa.login(page, username)
+    problems = check(page, "/dashboard/", selector="main h1")
+    assert page.locator("main svg[role=img]").count() >= 1  # the charts were checked
+    if report:
+        quarter = current_quarter(date.today())
+        for language in ("sq", "sr_Cyrl"):
+            problems += check(
+                page,
+                f"/reports/quarterly?year={quarter.year}&quarter={quarter.quarter}"
+                f"&language={language}&lang={language}",
+                selector="article.report",
+            )
+        problems += check(page, "/reports/quarterly", selector=".report-pick")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    problems += check(page, "/dashboard/", selector="main h1")
+    assert problems == [], "\n".join(problems)

@@ -55,6 +55,10 @@ NOT_AUDITED = {
     "sync_api.vault_key": "logged as vault_key when handed out (test_vault.py)",
     "sync_api.vault_seal_key": "the server's public key only",
     "pwa.phone": "this device's settings; no beneficiary data",
+    "reports.story_submit": (
+        "logged as update quarter_story when saved (tests/fieldapp/test_reports.py);"
+        " an empty post is refused"
+    ),
     "cases.partners": "partner organisations, not beneficiaries",
     # These log "activate" and "reopen", but need a referred or a closed case: see
     # test_admission_and_reopening_are_logged in tests/fieldapp/test_cases.py.
@@ -70,6 +74,13 @@ AUDITED = {
     "auth.logout": ("social", "POST", "/auth/logout", "logout"),
     "auth.password_submit": ("social", "POST", "/auth/password", "password_changed"),
     "audit.index": ("admin", "GET", "/audit/", "view"),
+    "dashboard.index": ("coordinator", "GET", "/dashboard/", "view"),
+    "reports.quarterly": (
+        "coordinator",
+        "GET",
+        "/reports/quarterly?year=2025&quarter=1&language=en",
+        "view",
+    ),
     "families.index": ("social", "GET", "/families/", "list"),
     "families.detail": ("social", "GET", "/families/{family}", "view"),
     "families.edit": ("coordinator", "GET", "/families/{family}/edit", "view"),

@@ -309,6 +309,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str]]] = {
     "sync_api.vault_key": ("GET", "/api/v1/vault", rule(set())),
     "sync_api.vault_seal_key": ("GET", "/api/v1/vault/seal-key", rule(STAFF)),
     "pwa.phone": ("GET", "/settings/phone", rule(STAFF)),
+    # Issue 18: every role has a dashboard of its own figures; the donor report is
+    # for coordinators and admins.
+    "dashboard.index": ("GET", "/dashboard/", rule(STAFF)),
+    "reports.quarterly": ("GET", "/reports/quarterly", rule(MANAGERS)),
+    "reports.story_submit": ("POST", "/reports/quarterly/story", rule(MANAGERS)),
 }
 
 

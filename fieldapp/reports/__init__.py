@@ -1,0 +1,1 @@
+"""The quarterly donor impact report: anonymous aggregates only (issue 18)."""
