@@ -112,3 +112,72 @@ def test_my_work_offline_follows_a_service_recorded_on_the_phone(
     page.goto("/cases/my-work")
     assert service not in page.content()
     assert f"/cases/family/{family}" in page.content()  # the review is still due
+
+
+APPLY = """async () => {
+  const { applyQueued } = await import('/static/js/due.js');
+  const f = 'f1';
+  const items = [
+    { kind: 'visit', family_id: f, due_on: '2026-01-02', show_from: '2026-01-02', detail: '', target: 'form:home_visit' },
+    { kind: 'session', family_id: f, due_on: '2026-01-03', show_from: '2026-01-03', detail: '', target: 'form:psych_support' },
+    { kind: 'service', family_id: f, due_on: '2026-01-04', show_from: '2026-01-04', detail: 'legal', target: 'form:service_record' },
+    { kind: 'service', family_id: f, due_on: '2026-01-01', show_from: '2026-01-01', detail: 'legal', target: 'form:service_record' },
+    { kind: 'follow_up', family_id: f, due_on: '2026-01-05', show_from: '2026-01-05', detail: '3', target: 'form:case_follow_up' },
+    { kind: 'visit', family_id: 'f2', due_on: '2026-01-02', show_from: '2026-01-02', detail: '', target: 'form:home_visit' },
+  ];
+  const brief = (list) => list.map((i) => [i.kind, i.family_id, i.due_on].join(' '));
+  const sub = (form_id, answers) => ({ form_id, subject_id: f, answers });
+  return {
+    visit: brief(applyQueued(items, sub('home_visit', { next_visit_date: '2026-02-01' }))),
+    visitNoNext: brief(applyQueued(items, sub('home_visit', {}))),
+    session: brief(applyQueued(items, sub('psych_support', { next_session_date: '2026-03-01' }))),
+    done: brief(applyQueued(items, sub('service_record', { service_type: 'legal', status: 'not_completed' }))),
+    continues: brief(applyQueued(items, sub('service_record', { service_type: 'legal', status: 'in_progress' }))),
+    other: brief(applyQueued(items, sub('service_record', { service_type: 'medical', status: 'completed' }))),
+    followUp: brief(applyQueued(items, sub('case_follow_up', {}))),
+  };
+}"""
+
+
+def test_each_queued_form_changes_the_list_as_the_server_will(
+    page: Page, pwa: Any
+) -> None:
+    pwa.login(page, "psych")
+    out = page.evaluate(APPLY)
+    rest = ["session f1 2026-01-03", "service f1 2026-01-04", "service f1 2026-01-01"]
+    # A visit moves the family's next visit (to a day the list shows once it comes).
+    assert out["visit"][0:4] == [*rest, "follow_up f1 2026-01-05"]
+    assert out["visit"][-2:] == ["visit f2 2026-01-02", "visit f1 2026-02-01"]
+    assert "visit f1 2026-01-02" not in out["visitNoNext"]
+    assert "visit f2 2026-01-02" in out["visitNoNext"]
+    assert "session f1 2026-03-01" in out["session"]
+    assert "session f1 2026-01-03" not in out["session"]
+    # A service done (or not done) closes the earliest open one of its type.
+    assert "service f1 2026-01-01" not in out["done"]
+    assert "service f1 2026-01-04" in out["done"]
+    assert len(out["continues"]) == 6
+    assert len(out["other"]) == 6
+    assert "follow_up f1 2026-01-05" not in out["followUp"]
+    assert len(out["followUp"]) == 5
+
+
+def test_my_work_offline_is_in_the_users_language(
+    page: Page, context: BrowserContext, pwa: Any
+) -> None:
+    """In Serbian (Cyrillic) the labels come from the shell, the counts from the
+    browser catalogs."""
+    pwa.login(page, "social")
+    page.goto("/?lang=sr_Cyrl")
+    pwa.wait_until(
+        page,
+        "(await caches.match('/cases/my-work?shell=1&lang=sr_Cyrl')) !== undefined",
+    )
+    context.set_offline(True)
+    open_my_work(page, pwa)
+    assert page.locator("html").get_attribute("lang") in ("sr-Cyrl", "sr_Cyrl")
+    text = page.locator("[data-due-list]").inner_text()
+    assert "Ревизија плана" in text  # the review the demo has 5 days late
+    assert "касни 5 дана" in text
+    assert "overdue" not in text
+    context.set_offline(False)
+    page.goto("/?lang=sq")  # the demo user is shared by the session's tests
