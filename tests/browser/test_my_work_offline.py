@@ -48,7 +48,8 @@ def test_my_work_offline_follows_a_service_recorded_on_the_phone(
     stored = pwa.idb(page, "db.raw('due')")
     assert len(stored) == 1
     assert set(stored[0]) == {"id", "_enc"}
-    assert "Berisha" not in str(stored) and family not in str(stored)
+    assert "Berisha" not in str(stored)
+    assert family not in str(stored)
 
     context.set_offline(True)
     open_my_work(page, pwa)
