@@ -5,7 +5,8 @@ digest>}. Families changed after ``t - OVERLAP`` are sent again: a transaction t
 started before the previous pull but committed after it has an older ``updated_at``,
 and re-sending a family is harmless (the device upserts). Form definitions are sent
 when the device has none or when they changed. ``family_ids``/``course_ids`` are always
-the whole current scope, so the device deletes what its user may no longer see.
+the whole current scope, so the device deletes what its user may no longer see. The
+due list ("My work") is sent whole every time, like the rosters.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class PullSource(Protocol):
 
     def courses(self) -> list[dict[str, Any]]:
         """Return the visible courses with their rosters."""
+
+    def due(self) -> list[dict[str, Any]]:
+        """Return the user's due list ("My work"), a few days ahead, without names."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class PullResult:
     family_ids: list[str] = field(default_factory=list)
     courses: list[dict[str, Any]] = field(default_factory=list)
     course_ids: list[int] = field(default_factory=list)
+    due: list[dict[str, Any]] = field(default_factory=list)
 
 
 def forms_digest(forms: Sequence[dict[str, Any]]) -> str:
@@ -116,4 +121,6 @@ def build_pull(
         # Rosters are small and change with enrolments: always sent whole.
         courses=courses,
         course_ids=sorted(int(course["id"]) for course in courses),
+        # The due list depends on every family's dates and cases: always sent whole.
+        due=source.due(),
     )

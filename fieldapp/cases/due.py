@@ -17,6 +17,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from fieldapp import db
+from fieldapp.access import CASE_WORKERS
+from fieldapp.access import MANAGERS
 from fieldapp.access import family_visible
 from fieldapp.access import is_manager
 from fieldapp.access import may_fill
@@ -38,6 +40,9 @@ ENDING_WITHIN_DAYS = 90
 KINDS = ("visit", "session", "service", "review", "follow_up", "referral", "ending")
 #: The longest list shown (the most overdue first).
 LIMIT = 200
+#: How many days ahead the phone gets the list: what falls due while it stays offline
+#: shows on the day it does, before the next pull.
+PHONE_AHEAD_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,34 @@ class DueItem:
     target: str
     #: a code shown with the item (a service type, months after closure ...)
     detail: str = ""
+
+
+def phone_items(user: User, today: date | None = None) -> list[dict[str, str]]:
+    """Return the list the phone keeps: due_for() a few days ahead, without names.
+
+    Each item: kind, family_id, due_on, show_from (the first day the list shows it:
+    ENDING_WITHIN_DAYS before a planned end, else its due day), detail (a code) and
+    target. Only roles that have a "My work" page get any.
+    """
+    if user.role not in MANAGERS | CASE_WORKERS:
+        return []
+    today = today or date.today()
+    ahead = ENDING_WITHIN_DAYS
+    return [
+        {
+            "kind": item.kind,
+            "family_id": str(item.family_id),
+            "due_on": item.due_on.isoformat(),
+            "show_from": (
+                item.due_on - timedelta(days=ahead)
+                if item.kind == "ending"
+                else item.due_on
+            ).isoformat(),
+            "detail": item.detail,
+            "target": item.target,
+        }
+        for item in due_for(user, today + timedelta(days=PHONE_AHEAD_DAYS))
+    ]
 
 
 def _can_fill(user: User, form_id: str) -> bool:

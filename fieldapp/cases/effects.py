@@ -19,6 +19,7 @@ from sqlalchemy import orm
 from fieldapp import db
 from fieldapp.cases.models import ACTIVE
 from fieldapp.cases.models import CLOSED
+from fieldapp.cases.models import OPEN_SERVICE_STATUSES
 from fieldapp.cases.models import REFERRED
 from fieldapp.cases.models import CaseEvent
 from fieldapp.cases.models import CaseService
@@ -37,6 +38,7 @@ _INSERT_CASE = sa.insert(db.table_of(SupportCase)).returning(
 _INSERT_EVENT = sa.insert(db.table_of(CaseEvent))
 _CASE = db.table_of(SupportCase)
 _FOLLOW_UP = db.table_of(FollowUp)
+_SERVICE = db.table_of(CaseService)
 _INSERT_SERVICE = sa.insert(db.table_of(CaseService)).returning(
     db.table_of(CaseService).c.id
 )
@@ -197,6 +199,8 @@ def _record_services(
             target[record.family_id] = (case_id, ACTIVE)
         day = _date(answers.get("service_date"))
         state = str(answers.get("status") or "completed")
+        if _fulfil_planned(connection, case_id, record, day, state, author, now):
+            continue
         service = {
             "case_id": case_id,
             "service_type": str(answers.get("service_type") or "other")[:32],
@@ -241,6 +245,73 @@ def _record_services(
                 "at": now,
             },
         )
+
+
+def _fulfil_planned(
+    connection: sa.Connection,
+    case_id: int,
+    record: Stored,
+    day: date | None,
+    state: str,
+    author: int,
+    now: Any,
+) -> bool:
+    """Report a service recorded for one the case planned: the earliest open service
+    of that type (the one "My work" lists first) takes the record's status, date and
+    outcome, with a history entry. Return False when none is open (a new service)."""
+    answers = record.answers
+    kind = str(answers.get("service_type") or "other")[:32]
+    row = connection.execute(
+        sa.select(_SERVICE.c.id, _SERVICE.c.status, _SERVICE.c.provider)
+        .where(
+            _SERVICE.c.case_id == case_id,
+            _SERVICE.c.service_type == kind,
+            _SERVICE.c.status.in_(OPEN_SERVICE_STATUSES),
+            _SERVICE.c.planned_on.is_not(None),
+        )
+        .order_by(_SERVICE.c.planned_on, _SERVICE.c.id)
+        .limit(1)
+    ).first()
+    if row is None:
+        return False
+    service_id, before, provider = row
+    values: dict[str, Any] = {
+        "status": state,
+        "completed_on": day if state == "completed" else None,
+        "submission_uuid": record.uuid,
+        "updated_at": now,
+    }
+    outcome = str(answers.get("outcome") or "")[:500]
+    if outcome:
+        values["outcome"] = outcome
+    given = str(answers.get("provider") or "")[:200]
+    if given and given != provider:
+        values["provider"] = given
+    connection.execute(
+        sa.update(_SERVICE).where(_SERVICE.c.id == service_id).values(**values)
+    )
+    changes: dict[str, Any] = {"status": [before, state]}
+    if values["completed_on"] is not None:
+        changes["completed_on"] = [None, values["completed_on"].isoformat()]
+    for name in ("outcome", "provider"):
+        if name in values:
+            changes[name] = [None, values[name]]
+    changes["service_record"] = [None, str(record.uuid)]
+    connection.execute(
+        _INSERT_EVENT,
+        {
+            "case_id": case_id,
+            "kind": "service_changed",
+            "from_status": "",
+            "to_status": "",
+            "reason": "",
+            "changes": changes,
+            "service_id": service_id,
+            "user_id": author,
+            "at": now,
+        },
+    )
+    return True
 
 
 def _date(value: Any) -> date | None:

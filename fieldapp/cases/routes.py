@@ -710,13 +710,42 @@ def review_submit(case_id: int) -> tuple[str, int] | Response:
     return redirect(url_for("cases.file", family_id=case.family_id))
 
 
+def _due_kinds() -> dict[str, str]:
+    """The name of each kind of item of "My work", in the user's language."""
+    return {
+        "visit": _("Home visit"),
+        "session": _("Support session"),
+        "service": _("Service overdue"),
+        "review": _("Plan review"),
+        "follow_up": _("Follow-up after closure"),
+        "referral": _("Referral to follow up"),
+        "ending": _("Support ends within 90 days"),
+    }
+
+
 @bp.get("/my-work")
 @require(*MANAGERS, *CASE_WORKERS)
 def my_work() -> str:
-    """List what the user has due today or overdue, each one tap from where to do it."""
+    """List what the user has due today or overdue, each one tap from where to do it.
+
+    ``?shell=1`` gives the copy kept offline: labels only, no people's data;
+    lookup-page.js fills it from the due list the phone pulled (fieldapp.cases.due).
+    """
     from fieldapp.cases import due
     from fieldapp.cases.forms import SERVICE_TYPE_CHOICES
 
+    service_types = {k: str(v) for k, v in SERVICE_TYPE_CHOICES}
+    if request.args.get("shell") == "1":
+        return render_template(
+            "cases/my_work_shell.html",
+            kinds=_due_kinds(),
+            service_types=service_types,
+            text={
+                "today": _("today"),
+                "planned_end": _("Planned end"),
+                "nothing": _("Nothing is due. Well done."),
+            },
+        )
     items = due.due_for(g.user)
     # ?kind=visit|session|service|review|...: the dashboard's figures link here.
     kind = request.args.get("kind", "")
@@ -731,16 +760,8 @@ def my_work() -> str:
         items=items,
         today=date.today(),
         kind=kind,
-        service_types={k: str(v) for k, v in SERVICE_TYPE_CHOICES},
-        kinds={
-            "visit": _("Home visit"),
-            "session": _("Support session"),
-            "service": _("Service overdue"),
-            "review": _("Plan review"),
-            "follow_up": _("Follow-up after closure"),
-            "referral": _("Referral to follow up"),
-            "ending": _("Support ends within 90 days"),
-        },
+        service_types=service_types,
+        kinds=_due_kinds(),
     )
 
 

@@ -93,6 +93,7 @@ async function preferredLang(url) {
  *  family page shares one copy: lookup-page.js reads the family's id from the address. */
 function shellPath(pathname) {
   if (pathname === '/' || pathname === '/outbox' || pathname === '/families/') return pathname;
+  if (pathname === '/cases/my-work') return pathname;
   if (pathname === '/families') return '/families/';
   if (/^\/courses\/\d+$/.test(pathname)) return pathname;
   if (/^\/families\/[0-9a-f-]{36}$/i.test(pathname)) return '/families/shell';

@@ -189,6 +189,32 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     ),
+    "DueItem": _obj(
+        ["kind", "family_id", "due_on", "show_from", "detail", "target"],
+        {
+            "kind": {
+                "type": "string",
+                "enum": [
+                    "visit",
+                    "session",
+                    "service",
+                    "review",
+                    "follow_up",
+                    "referral",
+                    "ending",
+                ],
+            },
+            "family_id": _UUID,
+            "due_on": {"type": "string", "format": "date"},
+            # the first day the list shows it (90 days before a planned end)
+            "show_from": {"type": "string", "format": "date"},
+            # a code: the service type, the months after closure, or ""
+            "detail": _STR,
+            # "form:<form id>" (that form, for the family) or "file" (the case file)
+            "target": {"type": "string", "pattern": "^(form:[a-z0-9_]+|file)$"},
+        },
+        extra=False,
+    ),
     "PullResponse": _obj(
         [
             "protocol",
@@ -201,6 +227,7 @@ SCHEMAS: dict[str, Any] = {
             "family_ids",
             "courses",
             "course_ids",
+            "due",
         ],
         {
             "protocol": {"const": PROTOCOL_VERSION},
@@ -219,6 +246,8 @@ SCHEMAS: dict[str, Any] = {
             "family_ids": {"type": "array", "items": _UUID},
             "courses": {"type": "array", "items": _ref("Course")},
             "course_ids": {"type": "array", "items": _INT},
+            # "My work" a few days ahead, whole every time, for the user's caseload
+            "due": {"type": "array", "items": _ref("DueItem")},
         },
         extra=False,
     ),

@@ -116,6 +116,12 @@ class SqlPullSource:
             for course in db.session().scalars(query.order_by(Course.name))
         ]
 
+    def due(self) -> list[dict[str, Any]]:
+        """Return the user's due list, computed as the "My work" page computes it."""
+        from fieldapp.cases.due import phone_items
+
+        return phone_items(self.user)
+
 
 def _last_done(family_ids: list[Any]) -> dict[Any, dict[str, date | None]]:
     """Return, per family, the day of its latest visit and support session."""

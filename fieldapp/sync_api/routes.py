@@ -240,6 +240,7 @@ def pull() -> Response:
         "family_ids": result.family_ids,
         "courses": result.courses,
         "course_ids": result.course_ids,
+        "due": result.due,
     }
     devices.pulled(g.get("device_id"), user)
     # A pull copies people's data onto a device: the access log calls that an export.
@@ -249,6 +250,7 @@ def pull() -> Response:
         "",
         families=len(result.families),
         courses=len(result.courses),
+        due=len(result.due),
         full=result.full,
     )
     db.session().commit()

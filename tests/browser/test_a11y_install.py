@@ -197,3 +197,24 @@ def test_dashboards_and_the_donor_report_have_no_axe_violations(
     page.set_viewport_size({"width": 1280, "height": 800})
     problems += check(page, "/dashboard/", selector="main h1")
     assert problems == [], "\n".join(problems)
+
+
+def test_my_work_online_and_offline_has_no_axe_violations(
+    axe_context: BrowserContext, live_server: Any, pwa: Any
+) -> None:
+    """Issue 16: "My work" from the server and from the phone (filled from IndexedDB)."""
+    page = axe_context.new_page()
+    pwa.login(page, "social")
+    pwa.wait_until(
+        page, "(await caches.match('/cases/my-work?shell=1&lang=sq')) !== undefined"
+    )
+    problems = check(page, "/cases/my-work")
+    axe_context.set_offline(True)
+    page.goto("/cases/my-work")
+    pwa.vault_open(page)
+    page.wait_for_selector("[data-my-work-shell][data-filled]")
+    page.wait_for_timeout(300)
+    assert page.locator("[data-due-list] li[data-kind]").count() > 0
+    problems += [f"offline /cases/my-work: {v}" for v in violations(page)]
+    axe_context.set_offline(False)
+    assert problems == []

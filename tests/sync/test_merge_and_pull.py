@@ -66,6 +66,9 @@ class Source:
     def courses(self):
         return [{"id": 3, "roster": []}]
 
+    def due(self):
+        return [{"kind": "visit", "family_id": "a"}]
+
 
 def test_first_pull_is_full_with_forms():
     source = Source()
@@ -74,6 +77,7 @@ def test_first_pull_is_full_with_forms():
     assert result.forms == source.form_list
     assert {f["id"] for f in result.families} == {"a", "b"}
     assert result.course_ids == [3]
+    assert result.due == [{"kind": "visit", "family_id": "a"}]
 
 
 def test_next_pull_sends_changes_only_and_no_unchanged_forms():

@@ -24,8 +24,10 @@ import { decryptJson, encryptJson, isUnlocked, sealItem, VaultLocked } from './v
  * - receipts: {uuid, authorId, status, receipt, sentAt, label} by uuid; index byUser
  * - families, courses: as the pull API sends them, by id
  * - forms: FormDefinition.client_dict() by id (latest version only)
+ * - due: one record {id: 'list', items, applied}: the pull's due list ("My work") and the
+ *   uuids of queued forms already applied to it (due.js)
  */
-export const STORES = ['meta', 'outbox', 'drafts', 'receipts', 'families', 'courses', 'forms'];
+export const STORES = ['meta', 'outbox', 'drafts', 'receipts', 'families', 'courses', 'forms', 'due'];
 
 /**
  * Stores whose records name or describe a person, with the fields kept in the clear
@@ -37,6 +39,7 @@ export const STORES = ['meta', 'outbox', 'drafts', 'receipts', 'families', 'cour
 const CLEAR = {
   families: ['id'],
   courses: ['id'],
+  due: ['id'],
   drafts: ['uuid', 'authorId', 'draftKey', 'updatedAt'],
   receipts: ['uuid', 'authorId', 'formId', 'status', 'receipt', 'message', 'sentAt', '_label'],
   outbox: ['uuid', 'authorId', 'createdAt', 'state', 'errors', 'message', 'formId', 'sealed'],
@@ -96,7 +99,7 @@ export async function decode(store, record) {
 }
 
 const DB_NAME = 'fieldapp';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let dbPromise = null;
 
@@ -116,6 +119,7 @@ function open() {
         db.createObjectStore('courses', { keyPath: 'id' });
         db.createObjectStore('forms', { keyPath: 'id' });
       }
+      if (oldVersion < 2) db.createObjectStore('due', { keyPath: 'id' });
     },
     // Another tab opened a newer version: let it upgrade, reopen on next use.
     blocking() { forget(); },
@@ -230,7 +234,10 @@ export async function applyPull(pull) {
   // Encrypt first: a transaction ends when it waits for anything but IndexedDB.
   const families = await Promise.all((pull.families || []).map((r) => encode('families', r)));
   const courses = await Promise.all((pull.courses || []).map((r) => encode('courses', r)));
-  return withTx(['families', 'courses', 'forms'], 'readwrite', async (tx) => {
+  // The due list comes whole: it replaces the phone's, queued forms are applied again.
+  const due = Array.isArray(pull.due) ? await encode('due', { id: 'list', items: pull.due, applied: [] }) : null;
+  return withTx(['families', 'courses', 'forms', 'due'], 'readwrite', async (tx) => {
+    if (due) await tx.objectStore('due').put(due);
     const replace = async (name, changed, keep) => {
       const store = tx.objectStore(name);
       if (keep) {
@@ -255,8 +262,9 @@ export async function applyPull(pull) {
  * @param {{keepQueued?: boolean}} [options] keepQueued: keep drafts (default false)
  */
 export function wipeUserData(userId, { keepQueued = false } = {}) {
-  return withTx(['families', 'courses', 'forms', 'receipts', 'drafts', 'meta'], 'readwrite', async (tx) => {
+  return withTx(['families', 'courses', 'forms', 'due', 'receipts', 'drafts', 'meta'], 'readwrite', async (tx) => {
     await tx.objectStore('families').clear();
+    await tx.objectStore('due').clear();
     await tx.objectStore('courses').clear();
     await tx.objectStore('forms').clear();
     for (const key of ['cursor', 'pagesSignature', 'pagesAt', 'languages']) await tx.objectStore('meta').delete(key);

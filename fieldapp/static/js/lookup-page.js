@@ -1,6 +1,7 @@
 // The look-up pages kept for offline use (?shell=1 copies, no people's data in any cache):
 // the start page, the families list and a family page, filled here from what the phone
 // pulled (IndexedDB, decrypted by the vault once unlocked) and what waits in its outbox.
+import { dueNow, localToday } from './due.js';
 import { pickableFamilies } from './form-page.js';
 import { formatDate, nt, t } from './i18n.js';
 import { all, get } from './local-db.js';
@@ -126,4 +127,59 @@ export async function renderFamily(root, user) {
     m.birth_year ? el('span', { className: 'muted', textContent: ` (${m.birth_year})` }) : '')));
   if (!members.children.length) members.append(el('li', { className: 'muted', textContent: t('No members recorded.') }));
   root.dataset.filled = family.id;
+}
+
+/** Days from ISO day `from` to ISO day `to` (calendar days, no time zone shift). */
+function daysBetween(from, to) {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400000);
+}
+
+/**
+ * Fill the "My work" shell: what is due today or overdue (and cases near their planned
+ * end), oldest first, each a link to the form for that family (or its page, for what is
+ * done on the case file), from the pulled list and the forms waiting in the outbox.
+ * @param {HTMLElement} root [data-my-work-shell]
+ * @param {{id: number}} user
+ */
+export async function renderMyWork(root, user) {
+  const today = localToday();
+  const items = await dueNow(await list({ userId: user.id }), today);
+  const labels = (key) => JSON.parse(root.dataset[key] || '{}');
+  const kinds = labels('kinds');
+  const services = labels('services');
+  const text = labels('text');
+  const listEl = root.querySelector('[data-due-list]');
+  const names = new Map();
+  for (const family of await pickableFamilies(user.id)) names.set(family.id, family.name);
+  const rows = [];
+  for (const item of items) {
+    const form = /^form:([a-z0-9_]+)$/.exec(item.target || '');
+    const href = form
+      ? `/forms/${form[1]}?family=${encodeURIComponent(item.family_id)}`
+      : `/families/${encodeURIComponent(item.family_id)}`;
+    let title = kinds[item.kind] || item.kind;
+    if (item.kind === 'service') title += `: ${services[item.detail] || item.detail}`;
+    if (item.kind === 'follow_up') {
+      const months = Number(item.detail) || 0;
+      title += `: ${nt('%(num)d month', '%(num)d months', months)}`;
+    }
+    let when;
+    if (item.kind === 'ending') {
+      when = el('span', { className: 'muted', textContent: `${text.planned_end}: ${dayText(item.due_on)}` });
+    } else if (item.due_on < today) {
+      const late = daysBetween(item.due_on, today);
+      when = el('span', { className: 'badge badge-danger', textContent: nt('%(num)d day overdue', '%(num)d days overdue', late) });
+    } else {
+      when = el('span', { className: 'badge badge-warn', textContent: text.today });
+    }
+    const link = el('a', { className: 'card', href }, el('strong', { textContent: title }), ' ',
+      names.get(item.family_id) || t('Family'), el('br'), when);
+    const li = el('li', {}, link);
+    li.dataset.kind = item.kind;
+    li.dataset.family = item.family_id;
+    rows.push(li);
+  }
+  if (!rows.length) rows.push(el('li', { className: 'muted', textContent: text.nothing }));
+  listEl.replaceChildren(...rows);
+  root.dataset.filled = String(items.length);
 }

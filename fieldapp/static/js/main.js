@@ -1,7 +1,7 @@
 /** Page start-up: service worker, sync triggers, status line, form page, sign-out guard
  *  (quick exit lives in quick-exit.js). */
 import { renderCoursePage } from './course-page.js';
-import { renderFamilies, renderFamily, renderStart } from './lookup-page.js';
+import { renderFamilies, renderFamily, renderMyWork, renderStart } from './lookup-page.js';
 import { enhanceForm } from './form-page.js';
 import { enhanceSettings, gate } from './lock.js';
 import { renderOfflineForms, renderOutboxPage } from './outbox-page.js';
@@ -21,6 +21,8 @@ const courseShell = document.querySelector('[data-course-shell]');
 const phonePage = document.querySelector('[data-phone-settings]');
 // Look-up pages kept offline (start, families, a family): filled from IndexedDB.
 const lookupShell = document.querySelector('[data-lookup-shell]');
+// "My work" kept offline: filled from the pulled due list, again whenever the outbox changes.
+const myWorkShell = document.querySelector('[data-my-work-shell]');
 const outboxShell = Boolean(outboxPage && outboxPage.dataset.shell);
 // These pages may come from the offline cache: their data-user may be stale.
 const live = !offlinePage && !courseShell && !lookupShell && !outboxShell && !(form && form.dataset.shell);
@@ -33,6 +35,7 @@ async function refresh() {
   if (user && !isUnlocked() && !revoked) return; // nothing about people shows while locked
   await renderStatus({ updateReady, onReload: applyUpdate });
   if (outboxPage) await renderOutboxPage(outboxPage, user ? user.id : null);
+  if (myWorkShell && user && !revoked) await renderMyWork(myWorkShell, user);
 }
 
 async function applyUpdate() {

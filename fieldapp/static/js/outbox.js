@@ -1,6 +1,7 @@
 // The outbox: a FIFO of submissions waiting for the server. An item leaves it only after
 // the server acknowledged it (accepted, duplicate or conflict). Retention: unlimited —
 // nothing here ever expires or is dropped silently; rejected and refused items stay.
+import { noteQueued } from './due.js';
 import { all, del, get, put, withTx } from './local-db.js';
 
 /** Results after which the device may forget an item: the server holds it safely. */
@@ -27,6 +28,9 @@ export async function enqueue(item, { label = '' } = {}) {
     message: '',
   };
   await put('outbox', record);
+  // "My work" changes at once (the item leaves, or its next date moves); never a reason
+  // for the form not to be queued.
+  try { await noteQueued(item); } catch (err) { /* the list catches up at the next pull */ }
   return record;
 }
 

@@ -19,10 +19,14 @@ export function shellUrls(forms, courses, languages, withFamilies = true) {
   const urls = [];
   for (const lang of languages) {
     urls.push(`/offline?shell=1&lang=${lang}`);
-    // The look-up pages: start, families, one family page for every family, the outbox.
+    // The look-up pages: start, families, one family page for every family, My work, the outbox.
     // Roles without families get a 403 for those two, which cachePages skips.
     urls.push(`/?shell=1&lang=${lang}`, `/outbox?shell=1&lang=${lang}`);
-    if (withFamilies) urls.push(`/families/?shell=1&lang=${lang}`, `/families/shell?shell=1&lang=${lang}`);
+    if (withFamilies) {
+      urls.push(`/families/?shell=1&lang=${lang}`, `/families/shell?shell=1&lang=${lang}`);
+      // "My work", filled from the pulled due list.
+      urls.push(`/cases/my-work?shell=1&lang=${lang}`);
+    }
     // Each course's page, without names: filled from the pulled roster.
     for (const course of courses) urls.push(`/courses/${course.id}?shell=1&lang=${lang}`);
     for (const form of forms) {
