@@ -63,6 +63,11 @@ def _one_line(callback: Callable[..., Any]) -> Callable[..., Any]:
             if message is None:
                 raise
             raise click.ClickException(message) from None
+        except OSError as error:
+            # A file the command was told to read or write (a path that does not
+            # exist, no permission, a full disk): one line naming it.
+            where = f" ({error.filename})" if error.filename else ""
+            raise click.ClickException(f"{error.strerror or error}{where}.") from None
 
     return run
 

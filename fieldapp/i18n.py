@@ -8,6 +8,7 @@ from flask import Flask
 from flask import Response
 from flask import current_app
 from flask import g
+from flask import has_request_context
 from flask import request
 from flask_babel import Domain
 from flask_babel import get_locale
@@ -64,7 +65,13 @@ def _from_accept_language() -> str | None:
 
 
 def select_locale() -> str:
-    """Pick the language: ?lang=, the user's, this device's, the browser's, else sq."""
+    """Pick the language: ?lang=, the user's, this device's, the browser's, else sq.
+
+    Outside a request (the command line) messages are in English, like the rest of
+    what the commands print.
+    """
+    if not has_request_context():
+        return "en" if "en" in languages() else languages()[0]
     chosen = normalize(request.args.get("lang"))
     if chosen:
         g.lang_switched = chosen

@@ -131,3 +131,41 @@ def test_an_unreachable_database_is_one_line(tmp_path):
 def test_a_database_without_the_schema_says_to_upgrade(tmp_path):
     line = _one_line(_flask(tmp_path, "demo"))
     assert "flask --app wsgi db upgrade" in line
+
+
+def test_commands_refuse_bad_input_outside_a_request_in_one_line(tmp_path):
+    # Messages translated outside a request (the command line) once needed a request
+    # to pick their language, and a file that cannot be written gave a traceback.
+    assert _flask(tmp_path, "db", "upgrade").returncode == 0
+    made = _flask(
+        tmp_path, "user", "create", "boss", "--role", "coordinator", "--temporary"
+    )
+    assert made.returncode == 0, made.stderr
+    unknown = _one_line(
+        _flask(
+            tmp_path,
+            "export",
+            "no_such_form",
+            "--user",
+            "boss",
+            "--output",
+            str(tmp_path / "x.zip"),
+        )
+    )
+    assert "no form to export" in unknown
+    unwritable = _one_line(
+        _flask(
+            tmp_path,
+            "export",
+            "home_visit",
+            "--user",
+            "boss",
+            "--output",
+            str(tmp_path / "missing" / "x.zip"),
+        )
+    )
+    assert str(tmp_path / "missing" / "x.zip") in unwritable
+    quarter = _one_line(
+        _flask(tmp_path, "report", "quarterly", "--year", "2026", "--quarter", "9")
+    )
+    assert "quarter" in quarter
