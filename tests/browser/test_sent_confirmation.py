@@ -61,7 +61,8 @@ def test_sent_shows_when_another_tab_sends_the_item_first(
             break
         page.wait_for_timeout(100)
     assert failed, "this tab tried to send and failed"
-    assert not box.get_attribute("data-receipt")
+    # The other tab (or the worker's Background Sync, through it) may already have sent
+    # the item on its own by now: either way this tab must end with the receipt.
     pwa.idb(other, "sync.requestSync('other-tab')")
     page.wait_for_selector("[data-saved-uuid][data-receipt]", timeout=10000)
     assert live_server.count([uuid])[uuid] == 1
