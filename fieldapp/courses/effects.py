@@ -56,12 +56,11 @@ def current_register(
     session: orm.Session, course_id: int, on: date
 ) -> Submission | None:
     """Return the register whose rows count for the session, or None."""
-    query = (
-        sa.select(Submission)
-        .join(Attendance, Attendance.submission_id == Submission.id)
-        .where(Attendance.course_id == course_id, Attendance.session_on == on)
-        .distinct()
+    # Not SELECT DISTINCT over the rows: PostgreSQL cannot compare json columns.
+    registers = sa.select(Attendance.submission_id).where(
+        Attendance.course_id == course_id, Attendance.session_on == on
     )
+    query = sa.select(Submission).where(Submission.id.in_(registers))
     found = list(session.scalars(query))
     if not found:
         return None
