@@ -336,3 +336,20 @@ def test_quick_exit_locks(page: Page, context: BrowserContext, pwa: Any) -> None
     page.wait_for_url(lambda url: "google" in url)
     page.goto("/forms/home_visit")  # not a reload: only the lock asks for the PIN
     locked_screen(page)
+
+
+def test_one_device_id_however_many_ask_at_once(page: Page, pwa: Any) -> None:
+    """At the first sign-in the sync loop and the vault both ask for the device id
+    before either has stored one. Two ids meant the session was bound to one and then
+    ended by a request naming the other: the vault stayed locked after signing in."""
+    page.goto("/auth/login")
+    ids = page.evaluate(
+        """async () => {
+          const sync = await import('/static/js/sync.js');
+          const ids = await Promise.all([1, 2, 3, 4, 5, 6].map(() => sync.deviceId(424242)));
+          const again = await sync.deviceId(424242);
+          return [...ids, again];
+        }"""
+    )
+    assert len(ids) == 7
+    assert len(set(ids)) == 1, ids

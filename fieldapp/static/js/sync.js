@@ -34,13 +34,26 @@ let again = false;
  */
 export async function deviceId(userId, { renew = false } = {}) {
   const key = `deviceId:${userId}`;
-  let id = renew ? null : await getMeta(key);
-  if (!id) {
-    id = crypto.randomUUID();
-    await setMeta(key, id);
+  const readOrMake = async () => {
+    let id = renew ? null : await getMeta(key);
+    if (!id) {
+      id = crypto.randomUUID();
+      await setMeta(key, id);
+    }
+    return id;
+  };
+  // One at a time, across tabs too: at the first sign-in the vault and the sync loop
+  // ask together, and two ids meant a session bound to one and ended by the other.
+  if (navigator.locks && navigator.locks.request) {
+    return navigator.locks.request(`fieldapp-device-id:${userId}`, readOrMake);
   }
-  return id;
+  const turn = (deviceIdTurns.get(userId) || Promise.resolve()).then(readOrMake, readOrMake);
+  deviceIdTurns.set(userId, turn);
+  return turn;
 }
+
+/** Callers of deviceId() in line, per user, where Web Locks are missing. */
+const deviceIdTurns = new Map();
 
 /**
  * Return a CSRF token, naming this browser's device id: the server binds the session to
