@@ -1,8 +1,8 @@
 """Write an export's tables to files, one row at a time: a ZIP of CSVs, or an XLSX.
 
-Neither writer keeps rows in memory. The CSV writer streams each table to its own
-temporary file and packs them into the ZIP at the end; the XLSX writer uses
-XlsxWriter's constant_memory mode, which flushes each row to disk as the next begins.
+Neither writer keeps rows in memory. Each streams every table to its own temporary
+file and packs them into the ZIP (an XLSX is one) at the end; the XLSX parts are
+written by ``fieldapp.exports.xlsx``.
 
 Every text cell, header included, goes through ``neutralise``: a spreadsheet must
 never evaluate what a respondent or a staff member typed (OWASP, "CSV injection").
@@ -20,19 +20,15 @@ from typing import IO
 from typing import Any
 from typing import Protocol
 
-import xlsxwriter
-
+from fieldapp.exports import xlsx
 from fieldapp.exports.layout import Cell
 from fieldapp.exports.layout import Table
 
 #: First characters that make a spreadsheet read a cell as a formula (or run one):
 #: = + - @, and tab and carriage return, which some programs skip before looking.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: The longest text an XLSX cell holds; longer text is cut there (XlsxWriter would
-#: otherwise drop the cell).
-XLSX_MAX_TEXT = 32767
 #: The most rows an XLSX sheet holds (the header is one of them).
-XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_ROWS = xlsx.MAX_ROWS
 CSV_MIMETYPE = "application/zip"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -161,64 +157,47 @@ class XlsxFileWriter:
     """One sheet per table, the root first; numbers, days and times as real cells."""
 
     def __init__(self, output: Path, tables: Sequence[Table], workdir: Path) -> None:
-        self._book = xlsxwriter.Workbook(
-            str(output),
-            {
-                "constant_memory": True,
-                "tmpdir": str(workdir),
-                # Text stays text, whatever it looks like.
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
-        )
-        bold = self._book.add_format({"bold": True})
-        self._day = self._book.add_format({"num_format": "yyyy-mm-dd"})
-        self._time = self._book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-        self._sheets: dict[str, tuple[Any, list[int]]] = {}
+        self._book = xlsx.Workbook(output, workdir)
+        self._sheets: dict[str, xlsx.Sheet] = {}
         used: set[str] = set()
         for table in tables:
             name = _sheet_name(table.name, used)
             used.add(name.lower())
-            sheet = self._book.add_worksheet(name)
-            for column, item in enumerate(table.columns):
-                sheet.write_string(0, column, neutralise(item.header), bold)
-            sheet.freeze_panes(1, 0)
-            self._sheets[table.name] = (sheet, [1])
+            sheet = self._book.add_sheet(name)
+            sheet.header([neutralise(item.header) for item in table.columns])
+            self._sheets[table.name] = sheet
 
     def write(self, table: Table, row: Sequence[Cell]) -> None:
         """Append ``row`` to the table's sheet, each cell with its own type."""
-        sheet, next_row = self._sheets[table.name]
-        number = next_row[0]
-        if number >= XLSX_MAX_ROWS:
-            # XlsxWriter would drop the row without a word: refuse the file instead.
+        sheet = self._sheets[table.name]
+        if sheet.rows >= XLSX_MAX_ROWS:
+            # Never cut a table short without a word: refuse the file instead.
             raise TooManyRows(table.name)
-        next_row[0] += 1
-        write_string = sheet.write_string
-        write_number = sheet.write_number
-        for column, cell in enumerate(row):
-            kind = cell.__class__
-            if kind is str:  # the most common cells first, by their exact type
-                write_string(number, column, neutralise(cell)[:XLSX_MAX_TEXT])  # type: ignore[arg-type]
-            elif cell is None:
-                continue
-            elif kind is int or kind is float:
-                write_number(number, column, cell)
-            elif isinstance(cell, bool):
-                write_number(number, column, int(cell))
-            elif isinstance(cell, int | float):
-                write_number(number, column, cell)
-            elif isinstance(cell, datetime):
-                sheet.write_datetime(number, column, cell, self._time)
-            elif isinstance(cell, date):
-                sheet.write_datetime(number, column, cell, self._day)
-            else:
-                text = neutralise(str(cell))[:XLSX_MAX_TEXT]
-                sheet.write_string(number, column, text)
+        sheet.append(
+            [
+                neutralise(cell)
+                if cell.__class__ is str
+                else cell
+                if cell.__class__ in _XLSX_PLAIN
+                else _xlsx_cell(cell)
+                for cell in row
+            ]
+        )
 
     def close(self) -> None:
         """Write the workbook's remaining parts and close it."""
         self._book.close()
+
+
+#: Cells the XLSX sheet writes as they are (text is neutralised first).
+_XLSX_PLAIN = frozenset({type(None), int, float, bool, date, datetime})
+
+
+def _xlsx_cell(cell: Cell) -> Cell:
+    """Return a cell of a subclass of the cell types as the sheet should be given it."""
+    if isinstance(cell, bool | int | float | date):
+        return cell
+    return neutralise(str(cell))
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
