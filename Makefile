@@ -7,8 +7,11 @@ FLASK := $(BIN)/flask --app wsgi
 export FLASK_DEBUG ?= 0
 # The tool that writes the lock files (`make lock`); installs never need it.
 UV_VERSION := 0.13.8
+# `make lock` upgrades everything; `make lock UPGRADE=` only adds what pyproject.toml
+# gained (a new dependency) and keeps every other locked version.
+UPGRADE ?= --upgrade
 LOCK := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 \
-	--generate-hashes --upgrade --custom-compile-command "make lock"
+	--generate-hashes $(UPGRADE) --custom-compile-command "make lock"
 
 .PHONY: run install install-test translations test test-sqlite test-postgres lint bench bench-lighthouse \
 	lock probe clean

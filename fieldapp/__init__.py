@@ -48,6 +48,7 @@ from fieldapp.protection import retention
 from fieldapp.protection.routes import bp as protection_bp
 from fieldapp.push import cli as push_cli
 from fieldapp.push.routes import bp as push_bp
+from fieldapp.pwa import assets
 from fieldapp.pwa.routes import bp as pwa_bp
 from fieldapp.reports import cli as reports_cli
 from fieldapp.reports.routes import bp as reports_bp
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)  # scripts and style sheets sent minified
     forms_registry.init_app(app)
     # What stored submissions change, feature by feature, in this order.
     effects.register(

@@ -115,6 +115,9 @@ DEFAULTS: dict[str, Any] = {
     "PUSH_TIMEOUT_SECONDS": 10,
     # Subscriptions kept per user; the least recently used beyond this are dropped.
     "PUSH_MAX_SUBSCRIPTIONS_PER_USER": 10,
+    # Send scripts and style sheets without comments and spare whitespace
+    # (fieldapp/pwa/assets.py); a debug server always sends the sources as written.
+    "MINIFY_ASSETS": True,
     # Where the quick-exit button goes: a neutral site.
     "QUICK_EXIT_URL": "https://www.google.com/search?q=weather",
 }
