@@ -67,8 +67,13 @@ lint:
 	$(BIN)/python -m fieldapp.translations_cli check
 
 # The whole suite on the embedded SQLite default (even when CI has exported a PostgreSQL URL).
+# The tests that need no browser run on every core (pytest-xdist, one file per worker at
+# a time); the browser tests then run one at a time, as their timings expect.
+WORKERS ?= auto
+PARALLEL := -n $(WORKERS) --dist loadfile
 test-sqlite:
-	env -u FIELDAPP_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	env -u FIELDAPP_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider $(PARALLEL) -m "not browser"
+	env -u FIELDAPP_TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider -m browser
 
 # PostgreSQL leg: the app's and sync engine's tests again, against a real server.
 # Locally it is skipped (loudly) when no server can be started; in CI (CI=true) that fails.
@@ -78,7 +83,8 @@ test-postgres:
 	  if [ -n "$$CI" ]; then echo "PostgreSQL is required in CI and could not be started." >&2; exit 1; fi; \
 	  echo "*** PostgreSQL leg SKIPPED: no server (see README, 'Running on PostgreSQL') ***"; exit 0; \
 	fi; \
-	FIELDAPP_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -p no:cacheprovider -m "not browser" tests/fieldapp tests/sync
+	FIELDAPP_TEST_DATABASE_URL="$$url" $(BIN)/pytest -q -p no:cacheprovider $(PARALLEL) -m "not browser" \
+	  tests/fieldapp tests/sync
 
 ## The API probe, longer than in the suite: schemathesis on every operation of the
 ## OpenAPI document, valid and invalid requests, signed in (EXAMPLES per operation and

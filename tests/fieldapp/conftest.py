@@ -48,12 +48,31 @@ def _fast_password_hashing() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Return the test database: FIELDAPP_TEST_DATABASE_URL, else a temporary SQLite file."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Return the test database: FIELDAPP_TEST_DATABASE_URL, else a temporary SQLite file.
+
+    Under pytest-xdist each worker has a PostgreSQL database of its own beside the
+    named one (``<name>_gw0``...), made for the session and dropped after it.
+    """
     url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
-    if url:
-        return url
-    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker and url.startswith("postgresql"):
+        parsed = sa.make_url(url)
+        name = f"{parsed.database}_{worker}"
+        admin = sa.create_engine(
+            parsed.set(database="postgres"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield parsed.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    elif url:
+        yield url
+    else:
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
 
 
 def reset_schema(engine: sa.Engine) -> None:
