@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -77,3 +78,17 @@ def test_the_scripts_shrink_by_a_quarter_or_more_gzipped() -> None:
         for p in SCRIPTS
     )
     assert after < 0.75 * before
+
+
+def test_a_page_preloads_its_whole_module_graph(client: FlaskClient) -> None:
+    """Without it the browser finds each level of imports only after the one above."""
+    page = client.get("/auth/login").get_data(as_text=True)
+    preloaded = re.findall(r'<link rel="modulepreload" href="/static/([^"]+)"', page)
+    # The deepest ones: main -> form-page -> form-language -> collate; local-db -> idb.
+    for module in ("js/main.js", "js/collate.js", "js/due.js", "vendor/idb/index.js"):
+        assert module in preloaded
+    assert len(preloaded) == len(set(preloaded))
+    for module in preloaded:
+        assert client.get(f"/static/{module}").status_code == 200
+    # Nothing a page does not import (the service worker's own script).
+    assert "js/sw-push.js" not in preloaded
