@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 from typing import ClassVar
 
 import click
+import orjson
 import sqlalchemy as sa
 from alembic import command as alembic_command
 from alembic.config import Config as AlembicConfig
@@ -124,17 +126,32 @@ def database_url(app: Flask) -> str:
     return "sqlite:///" + str(Path(app.instance_path) / "fieldapp.sqlite")
 
 
+def json_loads(text: str | bytes) -> Any:
+    """Decode a JSON column's value: orjson, several times faster than the json module
+    (exports and pulls read many); the json module for what orjson refuses and the
+    database may still hold (NaN, integers beyond 64 bits, lone surrogates)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def create_engine(url: str) -> sa.Engine:
-    """Create an engine; SQLite gets WAL, durable commits and enforced foreign keys."""
+    """Create an engine; SQLite gets WAL, durable commits and enforced foreign keys.
+
+    JSON columns are decoded by ``json_loads``.
+    """
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": 30}, json_deserializer=json_loads
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         database = engine.url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             _WriterQueue(database + "-writers").watch(engine)
         return engine
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=True, json_deserializer=json_loads)
     if engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgresql_settings)
     return engine

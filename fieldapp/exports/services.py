@@ -205,13 +205,27 @@ def pseudonym(kind: str, value: object) -> str:
     return _keyed(str(current_app.config["SECRET_KEY"]), kind, str(value))
 
 
+def _pseudonyms(secret: str, kind: str) -> Callable[[Any], str]:
+    """Return the pseudonym function of one export for ``kind`` ("F" or "P"): each id
+    is hashed once, then looked up (an export names the same people again and again)."""
+    known: dict[Any, str] = {}
+
+    def of(value: Any) -> str:
+        try:
+            return known[value]
+        except KeyError:
+            known[value] = name = _keyed(secret, kind, str(value))
+            return name
+
+    return of
+
+
 def _people(user: User, names: bool) -> People:
     secret = str(current_app.config["SECRET_KEY"])
+    family_pseudonym = _pseudonyms(secret, "F")
+    member_pseudonym = _pseudonyms(secret, "P")
     if not names:
-        return People(
-            family=lambda family_id: _keyed(secret, "F", str(family_id)),
-            member=lambda member_id: _keyed(secret, "P", member_id),
-        )
+        return People(family=family_pseudonym, member=member_pseudonym)
     # Names of the people the user may see, read once: far fewer than the records.
     session = db.session()
     families: dict[uuid.UUID, str] = {
@@ -230,10 +244,10 @@ def _people(user: User, names: bool) -> People:
     }
 
     def member(member_id: str) -> str:
-        return members.get(member_id) or _keyed(secret, "P", member_id)
+        return members.get(member_id) or member_pseudonym(member_id)
 
     return People(
-        family=lambda family_id: _keyed(secret, "F", str(family_id)),
+        family=family_pseudonym,
         member=member,
         family_name=lambda family_id: families.get(family_id, ""),
     )
@@ -250,13 +264,38 @@ def _key_text(raw: Any) -> str:
 
     SQLite keeps it as 32 lower-case hexadecimal digits, which are formatted here
     without making a UUID object per row (a few percent of a CSV export's time);
-    PostgreSQL's driver gives a UUID.
+    PostgreSQL sends it as text with dashes already (see ``_uuid_column``).
     """
-    if raw.__class__ is str and len(raw) == 32:
-        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    if raw.__class__ is str:
+        if len(raw) == 32:
+            return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+        if len(raw) == 36:
+            return raw
     if isinstance(raw, uuid.UUID):
         return str(raw)
     return str(uuid.UUID(str(raw)))
+
+
+def _uuid_column() -> Any:
+    """The submission's UUID as text, however the database keeps it (see _key_text):
+    PostgreSQL casts it (no UUID object made per row, then formatted); SQLite's is text."""
+    if _on_postgresql():
+        return sa.cast(Submission.uuid, sa.Text)
+    return sa.type_coerce(Submission.uuid, sa.String)
+
+
+def _local_time(column: Any, zone: str) -> Any:
+    """``column`` (a UTC time, kept without its zone) as the naive local time in
+    ``zone`` the export writes: PostgreSQL converts it itself (read as UTC, then shown
+    in ``zone``); on SQLite ``_records`` does, row by row."""
+    if _on_postgresql():
+        utc = sa.func.timezone("UTC", sa.type_coerce(column, sa.DateTime()))
+        return sa.func.timezone(zone, utc, type_=sa.DateTime())
+    return column
+
+
+def _on_postgresql() -> bool:
+    return bool(db.session().get_bind().dialect.name == "postgresql")
 
 
 def _records(
@@ -264,13 +303,13 @@ def _records(
 ) -> Generator[Record]:
     """Yield the records to export, oldest first, read from the database in batches."""
     s = Submission
+    zone_name = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     columns: list[Any] = [
-        # As the driver gives it (text on SQLite): see _key_text.
-        sa.type_coerce(s.uuid, sa.String),
+        _uuid_column(),
         s.id,
         s.form_version,
-        s.completed_at,
-        s.received_at,
+        _local_time(s.completed_at, zone_name),
+        _local_time(s.received_at, zone_name),
         User.username,
         s.family_id,
         Course.name,
@@ -298,7 +337,8 @@ def _records(
         query = query.where(day >= _day_start(request.since))
     if request.until:
         query = query.where(day < _day_start(request.until + timedelta(days=1)))
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    # Times still in UTC (SQLite) are made local here, once per row.
+    zone = None if _on_postgresql() else ZoneInfo(zone_name)
     sensitive = request.sensitive
 
     # On the session's connection, as Core: plain rows, without the ORM's loading.
@@ -322,14 +362,16 @@ def _records(
             if sensitive and row[10]:
                 # A copy: merge_sensitive writes into the answers it is given.
                 answers = merge_sensitive(dict(answers), decrypt_json(row[10]))
+            if zone is not None:
+                if completed is not None:
+                    completed = completed.astimezone(zone).replace(tzinfo=None)
+                received = received.astimezone(zone).replace(tzinfo=None)
             yield Record(
                 uuid=_key_text(uuid_),
                 id=id_,
                 version=version,
-                completed_at=completed.astimezone(zone).replace(tzinfo=None)
-                if completed
-                else None,
-                received_at=received.astimezone(zone).replace(tzinfo=None),
+                completed_at=completed,
+                received_at=received,
                 author=author,
                 family_id=family_id,
                 course=course or "",

@@ -163,8 +163,10 @@ class XlsxFileWriter:
         for table in tables:
             name = _sheet_name(table.name, used)
             used.add(name.lower())
-            sheet = self._book.add_sheet(name)
-            sheet.header([neutralise(item.header) for item in table.columns])
+            # Every text cell, header included, is neutralised by the sheet (as
+            # neutralise() would, inline: it is most of the cells).
+            sheet = self._book.add_sheet(name, quote=FORMULA_STARTS)
+            sheet.header([item.header for item in table.columns])
             self._sheets[table.name] = sheet
 
     def write(self, table: Table, row: Sequence[Cell]) -> None:
@@ -173,31 +175,11 @@ class XlsxFileWriter:
         if sheet.rows >= XLSX_MAX_ROWS:
             # Never cut a table short without a word: refuse the file instead.
             raise TooManyRows(table.name)
-        sheet.append(
-            [
-                neutralise(cell)
-                if cell.__class__ is str
-                else cell
-                if cell.__class__ in _XLSX_PLAIN
-                else _xlsx_cell(cell)
-                for cell in row
-            ]
-        )
+        sheet.append(row)
 
     def close(self) -> None:
         """Write the workbook's remaining parts and close it."""
         self._book.close()
-
-
-#: Cells the XLSX sheet writes as they are (text is neutralised first).
-_XLSX_PLAIN = frozenset({type(None), int, float, bool, date, datetime})
-
-
-def _xlsx_cell(cell: Cell) -> Cell:
-    """Return a cell of a subclass of the cell types as the sheet should be given it."""
-    if isinstance(cell, bool | int | float | date):
-        return cell
-    return neutralise(str(cell))
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

@@ -22,8 +22,11 @@ Tests read every file back with openpyxl (``tests/fieldapp/test_exports.py``,
 
 from __future__ import annotations
 
+import io
 import math
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Sequence
 from datetime import date
@@ -118,8 +121,9 @@ def serial(value: date) -> float:
     return days
 
 
-def _cell(ref: str, cell: object) -> str:
-    """Return the XML of a cell at ``ref`` that is not plain text, None or an int."""
+def _number_cell(ref: str, cell: object) -> str | None:
+    """Return the XML of a cell at ``ref`` holding a number, a day or a time (of any
+    subclass of those types), or None when ``cell`` is none of them."""
     if isinstance(cell, bool):
         return f'<c r="{ref}"><v>{int(cell)}</v></c>'
     if isinstance(cell, int):
@@ -132,23 +136,72 @@ def _cell(ref: str, cell: object) -> str:
         return f'<c r="{ref}" s="{TIME}"><v>{serial(cell)!r}</v></c>'
     if isinstance(cell, date):
         return f'<c r="{ref}" s="{DAY}"><v>{serial(cell)}</v></c>'
-    text = str(cell)
-    if not text:
-        return ""
-    return (
-        f'<c r="{ref}" t="inlineStr"><is>'
-        f'<t xml:space="preserve">{text_xml(text)}</t></is></c>'
-    )
+    return None
+
+
+class _Packing(io.TextIOBase):
+    """A text stream into a ZIP entry, compressed by a thread of its own.
+
+    Rows are gathered into chunks of about ``CHUNK`` characters; a thread encodes and
+    deflates each into the entry while the next is being made (zlib lets go of the
+    GIL), so packing the largest sheet costs no time of its own.
+    """
+
+    CHUNK = 1 << 20
+
+    def __init__(self, entry: IO[bytes]) -> None:
+        self._entry = entry
+        self._parts: list[str] = []
+        self._size = 0
+        self._chunks: queue.Queue[str | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._pack, daemon=True)
+        self._thread.start()
+
+    def _pack(self) -> None:
+        while (chunk := self._chunks.get()) is not None:
+            if self._error is None:
+                try:
+                    self._entry.write(chunk.encode("utf-8"))
+                except BaseException as error:  # raised again by close()
+                    self._error = error
+
+    def write(self, text: str) -> int:
+        """Add ``text``; a full chunk goes to the packing thread."""
+        self._parts.append(text)
+        self._size += len(text)
+        if self._size >= self.CHUNK:
+            self._chunks.put("".join(self._parts))
+            self._parts, self._size = [], 0
+        return len(text)
+
+    def close(self) -> None:
+        """Pack what is left, wait for the thread, and close the entry."""
+        if self.closed:
+            return
+        if self._parts:
+            self._chunks.put("".join(self._parts))
+        self._chunks.put(None)
+        self._thread.join()
+        self._entry.close()
+        super().close()
+        if self._error is not None:
+            raise self._error
 
 
 class Sheet:
-    """One sheet's rows, written as XML to a temporary file as they come."""
+    """One sheet's rows, written as XML as they come (see ``Workbook``)."""
 
-    def __init__(self, name: str, path: Path) -> None:
+    def __init__(
+        self, name: str, out: IO[str], quote: tuple[str, ...] | None = None
+    ) -> None:
+        """``out``: where the sheet's XML goes. ``quote``: text starting with any of
+        these gets a leading ``'``, header included (how an export keeps formulas from
+        running); none by default."""
         self.name = name
-        self.path = path
+        self._quote = quote
         self.rows = 0
-        self._file: IO[str] = path.open("w", encoding="utf-8")
+        self._file = out
         self._file.write(_SHEET_START)
         self._letters: list[str] = []
 
@@ -160,37 +213,70 @@ class Sheet:
 
     def header(self, texts: Sequence[str]) -> None:
         """Write the header row (bold) first."""
-        self.append(texts, style=BOLD)
+        self._check_room()
+        self.rows += 1
+        refs = self._refs(len(texts))
+        cells = "".join(
+            f'<c r="{ref}1" s="{BOLD}" t="inlineStr"><is>'
+            f'<t xml:space="preserve">{text_xml(self._quoted(text))}</t></is></c>'
+            for ref, text in zip(refs, texts, strict=False)
+            if text
+        )
+        self._file.write(f'<row r="1">{cells}</row>')
 
-    def append(self, row: Sequence[Any], style: int = 0) -> None:
-        """Append ``row``: str, int, float, bool, date, datetime or None (no cell).
+    def _quoted(self, text: str) -> str:
+        if self._quote is not None and text.startswith(self._quote):
+            return "'" + text
+        return text
+
+    def _check_room(self) -> None:
+        if self.rows >= MAX_ROWS:
+            raise OverflowError(self.name)
+
+    def append(self, row: Sequence[Any]) -> None:
+        """Append ``row``: str, int, float, bool, date, datetime or None (no cell);
+        anything else is written as its text.
 
         :raise OverflowError: when the sheet is full (``MAX_ROWS``).
         """
-        if self.rows >= MAX_ROWS:
-            raise OverflowError(self.name)
+        self._check_room()
         self.rows += 1
         number = str(self.rows)
         refs = self._refs(len(row))
-        text_style = f' s="{style}"' if style else ""
+        quote = self._quote
+        needs_escape = _SPECIAL.search
         parts = [f'<row r="{number}">']
         add = parts.append
-        for column, cell in enumerate(row):
+        # The common cells by their exact type, inline: this loop is most of an export.
+        for ref, cell in zip(refs, row, strict=False):
             kind = cell.__class__
-            if kind is str:
-                if cell:
-                    add(
-                        f'<c r="{refs[column]}{number}"{text_style} t="inlineStr"><is>'
-                        f'<t xml:space="preserve">{text_xml(cell)}</t></is></c>'
-                    )
-            elif cell is None:
-                continue
-            elif kind is int:
-                add(f'<c r="{refs[column]}{number}"><v>{cell}</v></c>')
-            else:
-                xml = _cell(f"{refs[column]}{number}", cell)
-                if xml:
+            if kind is not str:
+                if cell is None:
+                    continue
+                if kind is int:
+                    add(f'<c r="{ref}{number}"><v>{cell}</v></c>')
+                    continue
+                if kind is datetime:
+                    add(f'<c r="{ref}{number}" s="{TIME}"><v>{serial(cell)!r}</v></c>')
+                    continue
+                xml = _number_cell(f"{ref}{number}", cell)
+                if xml is not None:
                     add(xml)
+                    continue
+                cell = str(cell)
+            if not cell:
+                continue
+            if quote is not None and cell.startswith(quote):
+                cell = "'" + cell
+            if len(cell) > MAX_TEXT or needs_escape(cell) is not None:
+                cell = text_xml(cell)
+            if cell[0] > " " and cell[-1] > " ":
+                add(f'<c r="{ref}{number}" t="inlineStr"><is><t>{cell}</t></is></c>')
+            else:  # Excel would trim the spaces at either end without this
+                add(
+                    f'<c r="{ref}{number}" t="inlineStr"><is>'
+                    f'<t xml:space="preserve">{cell}</t></is></c>'
+                )
         add("</row>")
         self._file.write("".join(parts))
 
@@ -202,16 +288,38 @@ class Sheet:
 
 
 class Workbook:
-    """An XLSX file of sheets written row by row; ``close`` packs it."""
+    """An XLSX file of sheets written row by row; ``close`` finishes it.
+
+    The first sheet (an export's root table, most of the rows) streams straight into
+    the file, packed by a thread of its own; the others (repeat groups) go to
+    temporary files in ``workdir`` first, packed when the workbook closes (a ZIP takes
+    one entry at a time).
+    """
 
     def __init__(self, output: Path, workdir: Path) -> None:
-        self._output = output
         self._workdir = workdir
+        self._archive = zipfile.ZipFile(
+            output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION
+        )
         self.sheets: list[Sheet] = []
+        self._files: list[Path | None] = []
 
-    def add_sheet(self, name: str) -> Sheet:
-        """Add a sheet named ``name`` (valid and unique: the caller's to ensure)."""
-        sheet = Sheet(name, self._workdir / f"sheet{len(self.sheets) + 1}.xml")
+    def add_sheet(self, name: str, quote: tuple[str, ...] | None = None) -> Sheet:
+        """Add a sheet named ``name`` (valid and unique: the caller's to ensure);
+        ``quote`` as for ``Sheet``."""
+        number = len(self.sheets) + 1
+        out: IO[str]
+        if number == 1:
+            entry = self._archive.open(
+                "xl/worksheets/sheet1.xml", "w", force_zip64=True
+            )
+            out = _Packing(entry)
+            self._files.append(None)
+        else:
+            path = self._workdir / f"sheet{number}.xml"
+            out = path.open("w", encoding="utf-8")
+            self._files.append(path)
+        sheet = Sheet(name, out, quote)
         self.sheets.append(sheet)
         return sheet
 
@@ -259,20 +367,16 @@ class Workbook:
             f'<Relationship Id="rId{count + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
             "</Relationships>"
         )
-        with zipfile.ZipFile(
-            self._output,
-            "w",
-            compression=zipfile.ZIP_DEFLATED,
-            compresslevel=COMPRESSION,
-        ) as archive:
+        with self._archive as archive:
             archive.writestr("[Content_Types].xml", content_types)
             archive.writestr("_rels/.rels", root_rels)
             archive.writestr("xl/workbook.xml", workbook)
             archive.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
             archive.writestr("xl/styles.xml", _STYLES)
-            for n, sheet in enumerate(self.sheets, start=1):
-                archive.write(sheet.path, f"xl/worksheets/sheet{n}.xml")
-                sheet.path.unlink()
+            for n, path in enumerate(self._files, start=1):
+                if path is not None:
+                    archive.write(path, f"xl/worksheets/sheet{n}.xml")
+                    path.unlink()
 
 
 #: zlib level of the packed file: 1 is several times faster than the default 6 on

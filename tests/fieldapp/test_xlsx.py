@@ -130,3 +130,30 @@ def test_serial_days_are_excels() -> None:
     assert xlsx.serial(date(1900, 3, 1)) == 61
     assert xlsx.serial(date(2026, 1, 1)) == 46023
     assert xlsx.serial(datetime(2026, 1, 1, 12)) == 46023.5
+
+
+def test_text_starting_with_what_the_sheet_quotes_gets_a_quote(tmp_path: Path) -> None:
+    """How the export neutralises formulas: headers, text, and anything written as
+    its text (a str subclass, an unknown type) alike."""
+
+    class Label(str):
+        pass
+
+    class Thing:
+        def __str__(self) -> str:
+            return "@SUM(A1)"
+
+    output = tmp_path / "hook.xlsx"
+    book = xlsx.Workbook(output, tmp_path)
+    sheet = book.add_sheet("s", quote=("=", "@"))
+    sheet.header(["=HEADER()", "plain"])
+    sheet.append([Label("=1+1"), Thing(), "=HYPERLINK(x)", 5])
+    book.close()
+    rows = [
+        [c.value for c in row]
+        for row in openpyxl.load_workbook(output).active.iter_rows()
+    ]
+    assert rows == [
+        ["'=HEADER()", "plain", None, None],
+        ["'=1+1", "'@SUM(A1)", "'=HYPERLINK(x)", 5],
+    ]
