@@ -34,6 +34,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 from typing import Any
+from typing import Protocol
 from xml.sax.saxutils import quoteattr
 
 #: The most rows a sheet holds (the header is one of them).
@@ -139,6 +140,16 @@ def _number_cell(ref: str, cell: object) -> str | None:
     return None
 
 
+class TextOut(Protocol):
+    """Where a sheet's XML goes: a text file, or ``_Packing``."""
+
+    def write(self, text: str, /) -> int:
+        """Write ``text``."""
+
+    def close(self) -> None:
+        """Finish."""
+
+
 class _Packing(io.TextIOBase):
     """A text stream into a ZIP entry, compressed by a thread of its own.
 
@@ -193,7 +204,7 @@ class Sheet:
     """One sheet's rows, written as XML as they come (see ``Workbook``)."""
 
     def __init__(
-        self, name: str, out: IO[str], quote: tuple[str, ...] | None = None
+        self, name: str, out: TextOut, quote: tuple[str, ...] | None = None
     ) -> None:
         """``out``: where the sheet's XML goes. ``quote``: text starting with any of
         these gets a leading ``'``, header included (how an export keeps formulas from
@@ -202,6 +213,7 @@ class Sheet:
         self._quote = quote
         self.rows = 0
         self._file = out
+        self._closed = False
         self._file.write(_SHEET_START)
         self._letters: list[str] = []
 
@@ -281,8 +293,9 @@ class Sheet:
         self._file.write("".join(parts))
 
     def close(self) -> None:
-        """Finish the sheet's XML."""
-        if not self._file.closed:
+        """Finish the sheet's XML (once)."""
+        if not self._closed:
+            self._closed = True
             self._file.write(_SHEET_END)
             self._file.close()
 
@@ -308,7 +321,7 @@ class Workbook:
         """Add a sheet named ``name`` (valid and unique: the caller's to ensure);
         ``quote`` as for ``Sheet``."""
         number = len(self.sheets) + 1
-        out: IO[str]
+        out: TextOut
         if number == 1:
             entry = self._archive.open(
                 "xl/worksheets/sheet1.xml", "w", force_zip64=True
