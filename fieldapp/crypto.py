@@ -35,6 +35,7 @@ from flask.cli import AppGroup
 
 from fieldapp import db
 from fieldapp.config import ConfigError
+from fieldapp.db import json_loads
 
 
 def _key_file(app: Flask) -> Path:
@@ -170,7 +171,7 @@ def decrypt_json(token: str) -> Any:
     """
     if not token:
         return {}
-    return json.loads(_open(token))
+    return json_loads(_open(token))
 
 
 @click.group("keys", cls=AppGroup)

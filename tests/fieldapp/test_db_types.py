@@ -61,3 +61,19 @@ def test_postgresql_connections_plan_for_the_parameters_given(engine):
         # Still set after a transaction is rolled back.
         again = connection.exec_driver_sql("SHOW plan_cache_mode").scalar_one()
     assert again == "force_custom_plan"
+
+
+def test_json_columns_decode_what_the_json_module_would() -> None:
+    """orjson first; the json module for what orjson refuses but a database may hold."""
+    import math
+
+    from fieldapp.db import json_loads
+
+    assert json_loads('{"a": [1, 2.5, "ë"], "b": null}') == {
+        "a": [1, 2.5, "ë"],
+        "b": None,
+    }
+    assert json_loads(b'{"a": 1}') == {"a": 1}
+    assert math.isnan(json_loads('{"x": NaN}')["x"])
+    assert json_loads('{"big": 1180591620717411303424}')["big"] == 2**70
+    assert json_loads('"\\ud800"') == "\ud800"
