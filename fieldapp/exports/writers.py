@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from datetime import date
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 from typing import Any
 from typing import Protocol
 
+from fieldapp.exports import packing
 from fieldapp.exports import xlsx
 from fieldapp.exports.layout import Cell
 from fieldapp.exports.layout import Table
@@ -105,12 +105,25 @@ class CsvZipWriter:
     BUFFER = 1000
 
     def __init__(self, output: Path, tables: Sequence[Table], workdir: Path) -> None:
-        self._output = output
-        self._files: dict[str, tuple[Path, IO[str], Any]] = {}
+        self._archive = zipfile.ZipFile(
+            output,
+            "w",
+            compression=zipfile.ZIP_DEFLATED,
+            compresslevel=packing.COMPRESSION,
+        )
+        # name -> (temporary file or None for the root, stream, csv writer)
+        self._files: dict[str, tuple[Path | None, packing.TextOut, Any]] = {}
         self._pending: dict[str, list[list[Cell]]] = {}
-        for table in tables:
-            path = workdir / f"{table.name}.csv"
-            handle = path.open("w", encoding="utf-8-sig", newline="")
+        for number, table in enumerate(tables):
+            handle: packing.TextOut
+            path: Path | None
+            if number == 0:  # the root: straight into the ZIP (see packing)
+                entry = self._archive.open(f"{table.name}.csv", "w", force_zip64=True)
+                handle, path = packing.PackedText(entry), None
+                handle.write("\ufeff")  # the BOM, as utf-8-sig writes it
+            else:
+                path = workdir / f"{table.name}.csv"
+                handle = path.open("w", encoding="utf-8-sig", newline="")
             writer = csv.writer(handle)
             writer.writerow([neutralise(c.header) for c in table.columns])
             self._files[table.name] = (path, handle, writer)
@@ -142,15 +155,13 @@ class CsvZipWriter:
     def close(self) -> None:
         """Close every CSV and pack them, root first, into the ZIP."""
         for name, (_path, handle, _writer) in self._files.items():
-            if not handle.closed:
-                self._flush(name)
+            self._flush(name)
             handle.close()
-        with zipfile.ZipFile(
-            self._output, "w", compression=zipfile.ZIP_DEFLATED
-        ) as archive:
+        with self._archive as archive:
             for name, (path, _handle, _writer) in self._files.items():
-                archive.write(path, f"{name}.csv")
-                path.unlink()
+                if path is not None:
+                    archive.write(path, f"{name}.csv")
+                    path.unlink()
 
 
 class XlsxFileWriter:

@@ -22,20 +22,17 @@ Tests read every file back with openpyxl (``tests/fieldapp/test_exports.py``,
 
 from __future__ import annotations
 
-import io
 import math
-import queue
 import re
-import threading
 import zipfile
 from collections.abc import Sequence
 from datetime import date
 from datetime import datetime
 from pathlib import Path
-from typing import IO
 from typing import Any
-from typing import Protocol
 from xml.sax.saxutils import quoteattr
+
+from fieldapp.exports import packing
 
 #: The most rows a sheet holds (the header is one of them).
 MAX_ROWS = 1_048_576
@@ -140,71 +137,11 @@ def _number_cell(ref: str, cell: object) -> str | None:
     return None
 
 
-class TextOut(Protocol):
-    """Where a sheet's XML goes: a text file, or ``_Packing``."""
-
-    def write(self, text: str, /) -> int:
-        """Write ``text``."""
-
-    def close(self) -> None:
-        """Finish."""
-
-
-class _Packing(io.TextIOBase):
-    """A text stream into a ZIP entry, compressed by a thread of its own.
-
-    Rows are gathered into chunks of about ``CHUNK`` characters; a thread encodes and
-    deflates each into the entry while the next is being made (zlib lets go of the
-    GIL), so packing the largest sheet costs no time of its own.
-    """
-
-    CHUNK = 1 << 20
-
-    def __init__(self, entry: IO[bytes]) -> None:
-        self._entry = entry
-        self._parts: list[str] = []
-        self._size = 0
-        self._chunks: queue.Queue[str | None] = queue.Queue(maxsize=4)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._pack, daemon=True)
-        self._thread.start()
-
-    def _pack(self) -> None:
-        while (chunk := self._chunks.get()) is not None:
-            if self._error is None:
-                try:
-                    self._entry.write(chunk.encode("utf-8"))
-                except BaseException as error:  # raised again by close()
-                    self._error = error
-
-    def write(self, text: str) -> int:
-        """Add ``text``; a full chunk goes to the packing thread."""
-        self._parts.append(text)
-        self._size += len(text)
-        if self._size >= self.CHUNK:
-            self._chunks.put("".join(self._parts))
-            self._parts, self._size = [], 0
-        return len(text)
-
-    def close(self) -> None:
-        """Pack what is left, wait for the thread, and close the entry."""
-        if self.closed:
-            return
-        if self._parts:
-            self._chunks.put("".join(self._parts))
-        self._chunks.put(None)
-        self._thread.join()
-        self._entry.close()
-        super().close()
-        if self._error is not None:
-            raise self._error
-
-
 class Sheet:
     """One sheet's rows, written as XML as they come (see ``Workbook``)."""
 
     def __init__(
-        self, name: str, out: TextOut, quote: tuple[str, ...] | None = None
+        self, name: str, out: packing.TextOut, quote: tuple[str, ...] | None = None
     ) -> None:
         """``out``: where the sheet's XML goes. ``quote``: text starting with any of
         these gets a leading ``'``, header included (how an export keeps formulas from
@@ -312,7 +249,10 @@ class Workbook:
     def __init__(self, output: Path, workdir: Path) -> None:
         self._workdir = workdir
         self._archive = zipfile.ZipFile(
-            output, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESSION
+            output,
+            "w",
+            compression=zipfile.ZIP_DEFLATED,
+            compresslevel=packing.COMPRESSION,
         )
         self.sheets: list[Sheet] = []
         self._files: list[Path | None] = []
@@ -321,12 +261,12 @@ class Workbook:
         """Add a sheet named ``name`` (valid and unique: the caller's to ensure);
         ``quote`` as for ``Sheet``."""
         number = len(self.sheets) + 1
-        out: TextOut
+        out: packing.TextOut
         if number == 1:
             entry = self._archive.open(
                 "xl/worksheets/sheet1.xml", "w", force_zip64=True
             )
-            out = _Packing(entry)
+            out = packing.PackedText(entry)
             self._files.append(None)
         else:
             path = self._workdir / f"sheet{number}.xml"
@@ -390,8 +330,3 @@ class Workbook:
                 if path is not None:
                     archive.write(path, f"xl/worksheets/sheet{n}.xml")
                     path.unlink()
-
-
-#: zlib level of the packed file: 1 is several times faster than the default 6 on
-#: this repetitive XML, for a file about a fifth larger.
-COMPRESSION = 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from datetime import date
 from datetime import datetime
@@ -157,3 +158,30 @@ def test_text_starting_with_what_the_sheet_quotes_gets_a_quote(tmp_path: Path) -
         ["'=HEADER()", "plain", None, None],
         ["'=1+1", "'@SUM(A1)", "'=HYPERLINK(x)", 5],
     ]
+
+
+def test_packed_text_arrives_whole_and_a_failed_write_is_not_silent(
+    tmp_path: Path,
+) -> None:
+    from fieldapp.exports import packing
+
+    monkey_chunk = 10  # many chunks, so the thread really takes turns
+    output = tmp_path / "p.zip"
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        text = packing.PackedText(archive.open("t.txt", "w", force_zip64=True))
+        text.CHUNK = monkey_chunk
+        lines = [f"row {n} ë Ђ\n" for n in range(2000)]
+        for line in lines:
+            text.write(line)
+        text.close()
+    with zipfile.ZipFile(output) as archive:
+        assert archive.read("t.txt").decode() == "".join(lines)
+
+    class Broken(io.BytesIO):
+        def write(self, data: object) -> int:
+            raise OSError("disk full")
+
+    failing = packing.PackedText(Broken())
+    failing.write("x" * (packing.PackedText.CHUNK + 1))
+    with pytest.raises(OSError, match="disk full"):
+        failing.close()
