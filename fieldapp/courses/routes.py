@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -282,59 +283,72 @@ def _enrolment_or_404(course: Course, enrolment_id: int) -> Enrolment:
 @require(*MANAGERS)
 def complete_submit(course_id: int, enrolment_id: int) -> tuple[str, int] | Response:
     """Record that a student completed the course (date, certificate)."""
-    course = get_course_or_404(g.user, course_id)
-    enrolment = _enrolment_or_404(course, enrolment_id)
-    form = CompletionForm(prefix=f"c{enrolment.id}")
-    try:
-        if not form.validate_on_submit():
-            raise services.RuleBroken("completed_on", "")
-        assert form.completed_on.data is not None  # noqa: S101 - DataRequired
-        services.complete(
+    return _end_enrolment(
+        course_id,
+        enrolment_id,
+        CompletionForm(prefix=f"c{enrolment_id}"),
+        date_field="completed_on",
+        page_form="c_form",
+        action="complete",
+        record=lambda enrolment, form: services.complete(
             enrolment,
             on=form.completed_on.data,
             certificate=bool(form.certificate.data),
             by_id=g.user.id,
-        )
-    except services.RuleBroken as broken:
-        db.session().rollback()
-        if not hasattr(form, broken.field):  # the enrolment has ended already
-            return _detail_page(course, notice=broken.message), 409
-        if broken.message:
-            getattr(form, broken.field).errors = [broken.message]
-        return _detail_page(course, c_form=form, failed=enrolment.id), 422
-    course.updated_at = db.utcnow()
-    log.record("complete", "course", course.id, member=str(enrolment.member_id))
-    db.session().commit()
-    return redirect(url_for("courses.detail", course_id=course.id))
+        ),
+    )
 
 
 @bp.post("/<int:course_id>/enrolments/<int:enrolment_id>/leave")
 @require(*MANAGERS)
 def leave_submit(course_id: int, enrolment_id: int) -> tuple[str, int] | Response:
     """Record that a student left the course early, and why."""
-    course = get_course_or_404(g.user, course_id)
-    enrolment = _enrolment_or_404(course, enrolment_id)
-    form = LeavingForm(prefix=f"l{enrolment.id}")
-    try:
-        if not form.validate_on_submit():
-            raise services.RuleBroken("left_on", "")
-        assert form.left_on.data is not None  # noqa: S101 - DataRequired
-        services.leave_early(
+    return _end_enrolment(
+        course_id,
+        enrolment_id,
+        LeavingForm(prefix=f"l{enrolment_id}"),
+        date_field="left_on",
+        page_form="l_form",
+        action="leave",
+        record=lambda enrolment, form: services.leave_early(
             enrolment,
             on=form.left_on.data,
             reason=form.reason.data or "",
             note=form.note.data or "",
             by_id=g.user.id,
-        )
+        ),
+    )
+
+
+def _end_enrolment(
+    course_id: int,
+    enrolment_id: int,
+    form: Any,
+    *,
+    date_field: str,
+    page_form: str,
+    action: str,
+    record: Callable[[Enrolment, Any], object],
+) -> tuple[str, int] | Response:
+    """End an enrolment through ``form`` (completion or leaving early): ``record``
+    applies it once the form is valid; the course page comes back with the errors
+    (the form passed to the page as ``page_form``), or with a notice when the
+    enrolment had ended already. Logged as ``action``."""
+    course = get_course_or_404(g.user, course_id)
+    enrolment = _enrolment_or_404(course, enrolment_id)
+    try:
+        if not form.validate_on_submit():
+            raise services.RuleBroken(date_field, "")
+        record(enrolment, form)
     except services.RuleBroken as broken:
         db.session().rollback()
         if not hasattr(form, broken.field):  # the enrolment has ended already
             return _detail_page(course, notice=broken.message), 409
         if broken.message:
             getattr(form, broken.field).errors = [broken.message]
-        return _detail_page(course, l_form=form, failed=enrolment.id), 422
+        return _detail_page(course, failed=enrolment.id, **{page_form: form}), 422
     course.updated_at = db.utcnow()
-    log.record("leave", "course", course.id, member=str(enrolment.member_id))
+    log.record(action, "course", course.id, member=str(enrolment.member_id))
     db.session().commit()
     return redirect(url_for("courses.detail", course_id=course.id))
 
