@@ -47,6 +47,33 @@ def _fast_password_hashing() -> Iterator[None]:
     models._hasher, models._DUMMY_HASH = saved
 
 
+def new_postgres_database(server_url: str, name: str) -> str:
+    """Make the PostgreSQL database ``name`` afresh on ``server_url``'s server; return
+    its URL."""
+    parsed = sa.make_url(server_url)
+    admin = sa.create_engine(
+        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop the PostgreSQL database of ``url``, whoever is connected to it."""
+    parsed = sa.make_url(url)
+    admin = sa.create_engine(
+        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.exec_driver_sql(
+            f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'
+        )
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Return the test database: FIELDAPP_TEST_DATABASE_URL, else a temporary SQLite file.
@@ -57,18 +84,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if url and worker and url.startswith("postgresql"):
-        parsed = sa.make_url(url)
-        name = f"{parsed.database}_{worker}"
-        admin = sa.create_engine(
-            parsed.set(database="postgres"), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+        own = new_postgres_database(url, f"{sa.make_url(url).database}_{worker}")
+        yield own
+        drop_postgres_database(own)
     elif url:
         yield url
     else:

@@ -24,7 +24,9 @@ from fieldapp.families.models import Family
 from fieldapp.submissions.ingest import ingest_item
 
 from .conftest import app_config
+from .conftest import drop_postgres_database
 from .conftest import migrate
+from .conftest import new_postgres_database
 from .conftest import reset_schema
 
 SECRET_NOTE = "Client disclosed abuse by her brother-in-law in Prizren"
@@ -34,28 +36,7 @@ def _postgres_scratch_url() -> str | None:
     url = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
         return None
-    parsed = sa.make_url(url)
-    name = f"{parsed.database}_drill"
-    admin = sa.create_engine(
-        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return parsed.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgres(url: str) -> None:
-    parsed = sa.make_url(url)
-    admin = sa.create_engine(
-        parsed.set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as connection:
-        connection.exec_driver_sql(
-            f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'
-        )
-    admin.dispose()
+    return new_postgres_database(url, f"{sa.make_url(url).database}_drill")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -74,7 +55,7 @@ def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     yield app
     db.engine(app).dispose()
     if request.param == "postgresql":
-        _drop_postgres(url)
+        drop_postgres_database(url)
 
 
 def _fill(app: Flask) -> None:
