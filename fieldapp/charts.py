@@ -8,6 +8,7 @@ renders the table: ``rows``), so a screen reader or a printout loses nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -76,7 +77,7 @@ def _text(value: float | None, unit: str) -> str:
 def line_chart(
     chart_id: str,
     title: str,
-    values: list[tuple[str, float | None]],
+    values: Sequence[tuple[str, float | None]],
     high: float,
     summary: str,
     unit: str = "",

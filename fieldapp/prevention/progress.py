@@ -12,8 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from fieldapp import db
-from fieldapp.charts import LineChart
-from fieldapp.charts import line_chart
 from fieldapp.courses.models import Attendance
 from fieldapp.prevention.models import ActivityStudent
 from fieldapp.prevention.models import GroupActivity
@@ -219,29 +217,6 @@ def fold_measures(
         slot.reading = row.get("reading")
         slot.writing = row.get("writing")
     return [found[tp] for tp in TIMEPOINTS]
-
-
-#: the chart of one measure across the timepoints (fieldapp/charts.py draws it)
-Chart = LineChart
-
-
-def chart(
-    chart_id: str,
-    title: str,
-    values: list[tuple[str, int | None]],
-    high: int,
-    summary: str,
-    unit: str = "",
-) -> Chart:
-    """Plot ``values`` (label, value or None) on 0..``high``."""
-    return line_chart(
-        chart_id,
-        title,
-        [(label, value) for label, value in values],
-        high,
-        summary,
-        unit,
-    )
 
 
 def today() -> date:

@@ -20,6 +20,8 @@ from fieldapp.access import student_view_or_404
 from fieldapp.access import students_visible_to
 from fieldapp.audit import log
 from fieldapp.auth.models import Role
+from fieldapp.charts import LineChart
+from fieldapp.charts import line_chart
 from fieldapp.courses.models import Course
 from fieldapp.families.models import Family
 from fieldapp.families.models import Member
@@ -189,7 +191,7 @@ def timepoint_labels() -> dict[str, str]:
     }
 
 
-def _charts(measures: list[progress.Measures], *, case: bool) -> list[progress.Chart]:
+def _charts(measures: list[progress.Measures], *, case: bool) -> list[LineChart]:
     names = timepoint_labels()
     out = []
 
@@ -202,7 +204,7 @@ def _charts(measures: list[progress.Measures], *, case: bool) -> list[progress.C
     if case:
         esteem = [(names[m.timepoint], m.self_esteem) for m in measures]
         out.append(
-            progress.chart(
+            line_chart(
                 "chart-self-esteem",
                 _("Self-esteem (0–30)"),
                 esteem,
@@ -212,7 +214,7 @@ def _charts(measures: list[progress.Measures], *, case: bool) -> list[progress.C
         )
         school = [(names[m.timepoint], m.school_rate) for m in measures]
         out.append(
-            progress.chart(
+            line_chart(
                 "chart-school",
                 _("School attendance rate"),
                 school,
@@ -223,7 +225,7 @@ def _charts(measures: list[progress.Measures], *, case: bool) -> list[progress.C
         )
     skills = [(names[m.timepoint], m.life_skills) for m in measures]
     out.append(
-        progress.chart(
+        line_chart(
             "chart-life-skills",
             _("Life skills shown (0–6)"),
             skills,

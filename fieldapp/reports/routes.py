@@ -35,14 +35,17 @@ def today() -> date:
     return date.today()
 
 
-def _choices() -> dict[str, object]:
-    now = today()
-    return {
-        "years": list(range(now.year, services.FIRST_YEAR - 1, -1)),
-        "report_languages": [
+def _page(status: int = 200, **context: object) -> tuple[str, int]:
+    """Return the quarterly report page (the report, if given, below the form with
+    its year, quarter and language choices) and ``status``."""
+    return render_template(
+        "reports/quarterly.html",
+        years=list(range(today().year, services.FIRST_YEAR - 1, -1)),
+        report_languages=[
             (code, NATIVE_NAMES[code]) for code in services.REPORT_LANGUAGES
         ],
-    }
+        **context,
+    ), status
 
 
 @bp.get("/quarterly")
@@ -58,33 +61,28 @@ def quarterly() -> tuple[str, int]:
         "language": args.get("language", g.user.locale or "sq"),
     }
     if "year" not in args and "quarter" not in args:
-        return render_template(
-            "reports/quarterly.html", report=None, selected=selected, **_choices()
-        ), 200
+        return _page(report=None, selected=selected)
     try:
         quarter, language = services.parse_request(
             args.get("year"), args.get("quarter"), args.get("language"), today()
         )
     except services.ReportInputError as refused:
-        return render_template(
-            "reports/quarterly.html",
+        return _page(
+            400,
             report=None,
             error=str(refused),
             selected=selected,
-            **_choices(),
-        ), 400
+        )
     report = services.build(quarter, language, today())
     log.record("view", "report", quarter.label, language=language, kind="quarterly")
     db.session().commit()
-    return render_template(
-        "reports/quarterly.html",
+    return _page(
         report=report,
         charts=services.charts_of(report),
         selected=selected,
         story_max=STORY_MAX,
         report_lang=language.replace("_", "-"),
-        **_choices(),
-    ), 200
+    )
 
 
 @bp.post("/quarterly/story")
@@ -97,18 +95,17 @@ def story_submit() -> Response | tuple[str, int]:
             form.get("year"), form.get("quarter"), form.get("language"), today()
         )
     except services.ReportInputError as refused:
-        return render_template(
-            "reports/quarterly.html",
+        return _page(
+            400,
             report=None,
             error=str(refused),
             selected={"year": "", "quarter": "", "language": ""},
-            **_choices(),
-        ), 400
+        )
     text = (form.get("story") or "").strip().replace("\r\n", "\n")
     if len(text) > STORY_MAX:
         report = services.build(quarter, language, today())
-        return render_template(
-            "reports/quarterly.html",
+        return _page(
+            400,
             report=report,
             charts=services.charts_of(report),
             selected={
@@ -122,8 +119,7 @@ def story_submit() -> Response | tuple[str, int]:
                 "The story is too long: at most %(max)d characters.", max=STORY_MAX
             ),
             report_lang=language.replace("_", "-"),
-            **_choices(),
-        ), 400
+        )
     story = db.session().scalar(
         sa.select(QuarterStory).where(
             QuarterStory.year == quarter.year,
