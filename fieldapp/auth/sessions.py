@@ -12,6 +12,7 @@ from flask import current_app
 from flask import g
 from flask import request
 from flask import session
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import orm
 
 from fieldapp import db
@@ -42,6 +43,12 @@ def start_session(user: User) -> AuthSession:
     db.session().add(auth_session)
     session["sid"] = token
     session.permanent = True
+    # The CSRF secret is new with the session, and made here rather than by the first
+    # request that needs it: the pages and API calls that follow a sign-in come
+    # together, and each would otherwise make its own, the last cookie winning (a
+    # device registration refused at the first sign-in left the phone locked).
+    g.pop("csrf_token", None)
+    generate_csrf()
     g.user = user
     g.auth_session = auth_session
     return auth_session

@@ -249,3 +249,31 @@ def test_many_usernames_from_one_address_are_throttled(client, auth, app):
     for i in range(limit):
         auth.login(f"user{i}", "wrong password")
     assert auth.login("someone-else", "wrong password").status_code == 429
+
+
+def test_a_sign_in_answers_with_its_csrf_secret_already_made(client, make_user):
+    """The requests that follow a sign-in come at once: none may make its own secret
+    (the last cookie would win and the others' tokens be refused)."""
+    make_user("ana")
+    with client.session_transaction() as before:
+        assert "csrf_token" not in before
+    page = client.get("/auth/login")
+    with client.session_transaction() as anonymous:
+        old = anonymous["csrf_token"]
+    response = client.post(
+        "/auth/login",
+        data={
+            "username": "ana",
+            "password": PASSWORD,
+            "csrf_token": csrf_token_in(page.get_data(as_text=True)),
+        },
+    )
+    assert response.status_code == 302
+    with client.session_transaction() as signed_in:
+        assert signed_in["csrf_token"]
+        assert signed_in["csrf_token"] != old  # rotated at sign-in
+        made = signed_in["csrf_token"]
+    token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+    assert token
+    with client.session_transaction() as after:
+        assert after["csrf_token"] == made  # the API call used it, made no other
